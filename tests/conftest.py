@@ -26,3 +26,26 @@ def article_text() -> str:
     if not ARTICLE.is_file():
         pytest.skip(f"article not found at {ARTICLE} (../shared is absent in this checkout)")
     return ARTICLE.read_text(encoding="utf-8")
+
+
+FIXTURE_KB = ROOT / "tests" / "fixtures" / "kb_min"
+
+
+def run_cli(*args: str, db: Path | None = None, input: str | None = None):
+    """Run the real click application in-process; returns the click Result."""
+    from click.testing import CliRunner
+
+    from silkroad.cli import cli
+
+    argv = (["--db", str(db)] if db else []) + list(args)
+    return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def small_db(tmp_path) -> Path:
+    """A database built from the small test knowledge base."""
+    from silkroad import store
+
+    db = tmp_path / "small.duckdb"
+    store.build(db, [FIXTURE_KB])
+    return db

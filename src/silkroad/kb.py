@@ -35,6 +35,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" field {self.field}:" if self.field else ":"
+        if not (self.record or self.field):
+            return f"{where}: {self.message}"
         record = f" {self.record}" if self.record else ""
         return f"{where}:{record}{field} {self.message}"
 
@@ -52,7 +54,13 @@ class LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """Safe YAML with line numbers; dates stay text so that PartialDate checks them."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _construct_mapping(loader, node):
@@ -169,7 +177,7 @@ def _load_file(path: Path, kb: KnowledgeBase) -> list[Problem]:
         return [Problem(shown, 0, "", "", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         return [Problem(shown, line, "", "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]

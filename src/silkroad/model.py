@@ -38,36 +38,39 @@ Confidence = Literal["high", "medium", "low"]
 Status = Literal["held", "planned", "cancelled", "signed", "ongoing", "completed", "proposed", "unknown"]
 LANGS = ("en", "ru", "kk", "ja")
 
-# Named sectors and the OECD DAC sector (3-digit) codes they stand for.  A
-# project gives a sector name, a purpose code (5 digits) or both; the purpose
-# code's first three digits must then agree with the name.
+# Named sectors and the OECD DAC purpose-code prefixes they stand for (a
+# purpose code has five digits; its first three are the DAC sector).  A
+# project gives a sector name, a purpose code or both; the code must then
+# start with the name's prefix.
 SECTORS: dict[str, str] = {
-    "education": "110",
-    "health": "120",
-    "population": "130",
-    "water": "140",
-    "government": "150",
-    "social": "160",
-    "transport": "210",
-    "communications": "220",
-    "energy": "230",
-    "banking": "240",
-    "business": "250",
-    "agriculture": "310",
-    "industry": "320",
-    "trade": "330",
+    "education": "11",
+    "health": "12",
+    "population": "13",
+    "water": "14",
+    "government": "15",
+    "social": "16",
+    "transport": "21",
+    "communications": "22",
+    "energy": "23",
+    "banking": "24",
+    "business": "25",
+    "agriculture": "31",
+    "industry": "321",
+    "mining": "322",
+    "construction": "323",
+    "trade": "331",
     "tourism": "332",
-    "environment": "410",
-    "multisector": "430",
-    "budget_support": "510",
-    "food_aid": "520",
-    "commodity_aid": "530",
-    "debt": "600",
-    "humanitarian": "720",
-    "reconstruction": "730",
-    "disaster_prevention": "740",
-    "administrative": "910",
-    "unspecified": "998",
+    "environment": "41",
+    "multisector": "43",
+    "budget_support": "51",
+    "food_aid": "52",
+    "commodity_aid": "53",
+    "debt": "60",
+    "humanitarian": "72",
+    "reconstruction": "73",
+    "disaster_prevention": "74",
+    "administrative": "91",
+    "unspecified": "99",
 }
 # DAC broad groups by the first digit of a purpose code.
 SECTOR_GROUPS = {
@@ -80,6 +83,12 @@ SECTOR_GROUPS = {
     "7": "humanitarian aid",
     "9": "unallocated / unspecified",
 }
+
+def sector_of(purpose_code: str) -> str:
+    """The sector name whose prefix is the longest match for a purpose code."""
+    best = max((p for p in SECTORS.values() if purpose_code.startswith(p)), key=len, default=None)
+    return next(n for n, p in SECTORS.items() if p == best) if best else "unspecified"
+
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -368,13 +377,15 @@ class Sector(Strict):
             if not re.fullmatch(r"\d{5}", self.purpose_code):
                 raise ValueError(f"purpose_code {self.purpose_code!r} is not a 5-digit DAC purpose code")
             if self.name and not self.purpose_code.startswith(SECTORS[self.name]):
-                raise ValueError(
-                    f"purpose_code {self.purpose_code} is not in sector {self.name} (DAC {SECTORS[self.name]}xx)")
+                prefix = SECTORS[self.name]
+                raise ValueError(f"purpose_code {self.purpose_code} is not in sector {self.name} "
+                                 f"(DAC {prefix}{'x' * (5 - len(prefix))})")
         return self
 
     @property
     def dac_code(self) -> str:
-        return SECTORS[self.name] if self.name else self.purpose_code[:3]
+        """The DAC sector: three digits of the purpose code, or the name's prefix."""
+        return self.purpose_code[:3] if self.purpose_code else SECTORS[self.name]
 
     @property
     def group(self) -> str:
@@ -382,12 +393,7 @@ class Sector(Strict):
 
     @property
     def label(self) -> str:
-        if self.name:
-            return self.name
-        for name, code in SECTORS.items():
-            if self.purpose_code.startswith(code):
-                return name
-        return "unspecified"
+        return self.name or sector_of(self.purpose_code)
 
     @field_validator("purpose_code", mode="before")
     @classmethod
@@ -443,6 +449,7 @@ class Initiative(Record):
     end: PartialDate | None = None
     countries: list[str] = []
     summary: Text | None = None
+    amounts: list[Amount] = []          # pledges or totals stated for the whole initiative
     events: list[str] = []
     projects: list[str] = []
 

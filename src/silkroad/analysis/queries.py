@@ -1,0 +1,331 @@
+"""Queries over a built database, written once as Ibis expressions.
+
+Each listing returns plain dicts (JSON-ready): the record's fields plus
+``sources``, the evidence behind it (source id, title, url or citation,
+locator, quote).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from typing import Any, Iterable, Sequence
+
+import duckdb
+import ibis
+from ibis import _
+
+STAT_KEYS = ("country", "year", "decade", "type", "kind", "sector", "instrument", "donor", "origin", "initiative")
+AMOUNT_KINDS = ("pledge", "commitment", "disbursement", "total")
+
+
+class Query:
+    """Reads one open DuckDB connection through Ibis."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+        self.db = ibis.duckdb.from_connection(con)
+
+    @functools.cached_property
+    def tables(self) -> set[str]:
+        return set(self.db.list_tables())
+
+    def table(self, name: str):
+        return self.db.table(name)
+
+    # --- related rows, fetched once per listing ------------------------------
+
+    def _sources_for(self, kind: str, ids: Sequence[str]) -> dict[str, list[dict]]:
+        if not ids:
+            return {}
+        ev, src = self.table("evidence"), self.table("sources")
+        q = (ev.filter((ev.record_kind == kind) & ev.record_id.isin(list(ids)))
+             .join(src, ev.source_id == src.id, how="left")
+             .select(ev.record_id, ev.seq, id=ev.source_id, title=src.title, url=src.url,
+                     citation=src.citation, locator=ev.locator, quote=ev.quote)
+             .order_by(["record_id", "seq"]))
+        out: dict[str, list[dict]] = defaultdict(list)
+        for row in q.to_pyarrow().to_pylist():
+            rid = row.pop("record_id")
+            row.pop("seq")
+            out[rid].append(row)
+        return out
+
+    def _amounts_for(self, kind: str, ids: Sequence[str]) -> dict[str, list[dict]]:
+        if not ids:
+            return {}
+        am = self.table("amounts")
+        q = (am.filter((am.record_kind == kind) & am.record_id.isin(list(ids)))
+             .order_by(["record_id", "seq"])
+             .select("record_id", "value", "currency", "kind", "year", "fiscal_year", "approximate",
+                     "note", "value_usd"))
+        out: dict[str, list[dict]] = defaultdict(list)
+        for row in q.to_pyarrow().to_pylist():
+            out[row.pop("record_id")].append({k: v for k, v in row.items() if v is not None})
+        return out
+
+    def _conflicts_for(self, kind: str, ids: Sequence[str]) -> dict[str, list[dict]]:
+        if not ids:
+            return {}
+        c = self.table("conflicts")
+        q = c.filter((c.record_kind == kind) & c.record_id.isin(list(ids))).order_by(["record_id", "seq"])
+        out: dict[str, list[dict]] = defaultdict(list)
+        for row in q.to_pyarrow().to_pylist():
+            out[row["record_id"]].append({k: row[k] for k in ("field", "value", "source_id", "locator", "quote")})
+        return out
+
+    # --- listings -------------------------------------------------------------
+
+    def events(self, country: str | None = None, type: str | None = None, since: int | None = None,
+               until: int | None = None, search: str | None = None, initiative: str | None = None,
+               origin: str | None = None, source: str | None = None) -> list[dict[str, Any]]:
+        e = self.table("events")
+        if source:
+            e = e.filter(e.id.isin(self._cited_by("event", source)))
+        if country:
+            ec = self.table("event_countries")
+            e = e.filter(e.id.isin(ec.filter(ec.country == country.upper()).event_id))
+        if type:
+            e = e.filter(e.type == type)
+        if since is not None:
+            e = e.filter(e.year >= since)
+        if until is not None:
+            e = e.filter(e.year <= until)
+        if initiative:
+            e = e.filter(e.initiative == initiative)
+        if origin:
+            e = e.filter(e.origin == origin)
+        if search:
+            e = e.filter(self._matches(e, "event", search, ["title_en", "title_ru", "title_kk",
+                                                             "summary_en", "summary_ru", "summary_kk"]))
+        rows = e.order_by(["day", "id"]).to_pyarrow().to_pylist()
+        ids = [r["id"] for r in rows]
+        countries = self._grouped("event_countries", "event_id", "country", ids)
+        parts = self._participants(ids)
+        amounts, sources, conflicts = (self._amounts_for("event", ids), self._sources_for("event", ids),
+                                       self._conflicts_for("event", ids))
+        out = []
+        for r in rows:
+            rid = r["id"]
+            out.append({
+                "id": rid, "type": r["type"], "date": r["date"], "date_precision": r["date_precision"],
+                "end_date": r["end_date"], "status": r["status"],
+                "place": {"country": r["place_country"], "city": r["place_city"]},
+                "countries": countries.get(rid, []), "participants": parts.get(rid, []),
+                "initiative": r["initiative"],
+                "title": _lang(r, "title"), "summary": _lang(r, "summary"),
+                "amounts": amounts.get(rid, []), "confidence": r["confidence"],
+                "confidence_note": r["confidence_note"], "origin": r["origin"],
+                "conflicts": conflicts.get(rid, []), "sources": sources.get(rid, []),
+            })
+        return out
+
+    def projects(self, country: str | None = None, sector: str | None = None, instrument: str | None = None,
+                 since: int | None = None, until: int | None = None, search: str | None = None,
+                 donor: str | None = None, origin: str | None = None,
+                 source: str | None = None) -> list[dict[str, Any]]:
+        p = self.table("projects")
+        if source:
+            p = p.filter(p.id.isin(self._cited_by("project", source)))
+        if country:
+            p = p.filter(p.recipient == country.upper())
+        if sector:
+            s = sector.lower()
+            p = p.filter((p.sector == s) | (p.purpose_code == s) | (p.dac_code == s)
+                         | p.purpose_code.startswith(s) | p.sector_group.lower().contains(s))
+        if instrument:
+            p = p.filter(p.instrument == instrument)
+        if donor:
+            p = p.filter(p.donor == donor)
+        if origin:
+            p = p.filter(p.origin == origin)
+        if since is not None:
+            p = p.filter(p.year >= since)
+        if until is not None:
+            p = p.filter(p.year <= until)
+        if search:
+            p = p.filter(self._matches(p, "project", search, ["title_en", "title_ru", "title_kk", "summary_en"]))
+        rows = p.order_by([ibis.asc("year", nulls_first=False), "id"]).to_pyarrow().to_pylist()
+        ids = [r["id"] for r in rows]
+        ext = self._external_ids(ids)
+        amounts, sources, conflicts = (self._amounts_for("project", ids), self._sources_for("project", ids),
+                                       self._conflicts_for("project", ids))
+        out = []
+        for r in rows:
+            rid = r["id"]
+            out.append({
+                "id": rid, "title": _lang(r, "title"), "donor": r["donor"], "agency": r["agency"],
+                "recipient": r["recipient"],
+                "sector": {"name": r["sector"], "purpose_code": r["purpose_code"], "dac_code": r["dac_code"],
+                           "group": r["sector_group"]},
+                "instrument": r["instrument"],
+                "dates": {"signed": r["signed"], "start": r["start_date"], "end": r["end_date"]},
+                "year": r["year"], "status": r["status"], "initiative": r["initiative"],
+                "summary": r["summary_en"], "amounts": amounts.get(rid, []), "external_ids": ext.get(rid, {}),
+                "confidence": r["confidence"], "confidence_note": r["confidence_note"], "origin": r["origin"],
+                "conflicts": conflicts.get(rid, []), "sources": sources.get(rid, []),
+            })
+        return out
+
+    def actors(self, kind: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
+        a = self.table("actors")
+        if kind:
+            a = a.filter(a.kind == kind)
+        if search:
+            names = self.table("actor_names")
+            a = a.filter(a.id.isin(names.filter(names.name.ilike(f"%{search}%")).actor_id)
+                         | a.id.ilike(f"%{search}%"))
+        rows = a.order_by("id").to_pyarrow().to_pylist()
+        ids = [r["id"] for r in rows]
+        names = self.table("actor_names")
+        aliases: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for n in names.filter(names.actor_id.isin(ids) & names.is_alias).to_pyarrow().to_pylist():
+            aliases[n["actor_id"]][n["lang"]].append(n["name"])
+        roles: dict[str, list[dict]] = defaultdict(list)
+        for r in self.table("actor_roles").filter(_.actor_id.isin(ids)).to_pyarrow().to_pylist():
+            roles[r["actor_id"]].append({"title": r["title"], "of": r["of"], "start": r["start_date"],
+                                         "end": r["end_date"]})
+        return [{"id": r["id"], "kind": r["kind"], "country": r["country"],
+                 "names": {k: r[f"name_{k}"] for k in ("en", "ru", "kk", "ja") if r[f"name_{k}"]},
+                 "aliases": dict(aliases.get(r["id"], {})), "roles": roles.get(r["id"], [])} for r in rows]
+
+    def sources(self, kind: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
+        s = self.table("sources")
+        if kind:
+            s = s.filter(s.kind == kind)
+        if search:
+            s = s.filter(s.title.ilike(f"%{search}%") | s.publisher.ilike(f"%{search}%") | s.id.ilike(f"%{search}%"))
+        ev = self.table("evidence")
+        used = ev.group_by(ev.source_id).aggregate(records=ev.record_id.nunique())
+        s = s.left_join(used, s.id == used.source_id).drop("source_id")
+        rows = s.order_by("id").to_pyarrow().to_pylist()
+        for r in rows:
+            r["records"] = r["records"] or 0
+        return rows
+
+    # --- statistics -------------------------------------------------------------
+
+    def facts(self):
+        """One row per record and country: the table that ``stats`` groups."""
+        e, ec = self.table("events"), self.table("event_countries")
+        ev = e.join(ec, e.id == ec.event_id).select(
+            record_kind=ibis.literal("event"), record_id=e.id.cast("string"), country=ec.country, year=e.year,
+            type=e.type, sector=ibis.null(str), instrument=ibis.null(str), donor=ibis.null(str),
+            origin=e.origin, initiative=e.initiative)
+        p = self.table("projects")
+        pr = p.select(record_kind=ibis.literal("project"), record_id=p.id.cast("string"), country=p.recipient, year=p.year,
+                      type=p.instrument, sector=p.sector, instrument=p.instrument, donor=p.donor,
+                      origin=p.origin, initiative=p.initiative)
+        facts = ev.union(pr)
+        return facts.mutate(decade=(facts.year // 10 * 10).cast(str) + "s", kind=facts.record_kind)
+
+    def stats(self, by: Sequence[str] = ("country",), currency: str = "USD") -> list[dict[str, Any]]:
+        unknown = [k for k in by if k not in STAT_KEYS]
+        if unknown:
+            raise ValueError(f"cannot group by {', '.join(unknown)}; use {', '.join(STAT_KEYS)}")
+        facts = self.facts()
+        ev = self.table("evidence")
+        am = self.table("amounts")
+        currency = currency.upper()
+        value = am.value_usd if currency == "USD" else ibis.ifelse(am.currency == currency, am.value, ibis.null())
+        money = am.group_by([am.record_kind, am.record_id]).aggregate(
+            **{f"{k}_{currency.lower()}": value.sum(where=am.kind == k) for k in AMOUNT_KINDS})
+        keys = list(by)
+        # one row per record and group, so that a record's amount counts once in each group
+        per_group = facts.select(*keys, "record_kind", "record_id").distinct()
+        keyed = per_group.left_join(
+            money, (per_group.record_kind == money.record_kind) & (per_group.record_id == money.record_id))
+        src = ev.select(ev.record_kind, ev.record_id, ev.source_id)
+        grouped = keyed.group_by(keys).aggregate(
+            records=keyed.record_id.nunique(),
+            events=keyed.record_id.nunique(where=keyed.record_kind == "event"),
+            projects=keyed.record_id.nunique(where=keyed.record_kind == "project"),
+            **{f"{k}_{currency.lower()}": keyed[f"{k}_{currency.lower()}"].sum() for k in AMOUNT_KINDS})
+        # distinct sources behind each group
+        with_src = facts.join(src, (facts.record_kind == src.record_kind) & (facts.record_id == src.record_id))
+        sources = with_src.group_by(keys).aggregate(sources=with_src.source_id.nunique())
+        out = grouped.left_join(sources, [grouped[k] == sources[k] for k in keys]).select(
+            *[grouped[k] for k in keys], "records", "events", "projects", "sources",
+            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS])
+        rows = out.order_by(keys).to_pyarrow().to_pylist()
+        for r in rows:
+            r["sources"] = r["sources"] or 0
+            for k in AMOUNT_KINDS:
+                col = f"{k}_{currency.lower()}"
+                if r[col] is not None:
+                    r[col] = round(r[col], 2)
+        return rows
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.table(name).count().execute()
+                for name in ("sources", "actors", "initiatives", "events", "projects", "aid_totals")}
+
+    def overview(self) -> dict[str, Any]:
+        e = self.table("events")
+        ec = self.table("event_countries")
+        by_type = e.group_by("type").aggregate(n=e.count()).order_by([ibis.desc("n"), "type"])
+        by_country = ec.group_by("country").aggregate(events=ec.event_id.nunique())
+        p = self.table("projects")
+        proj_country = p.group_by(country=p.recipient).aggregate(projects=p.count())
+        countries = by_country.outer_join(proj_country, by_country.country == proj_country.country).select(
+            country=ibis.coalesce(by_country.country, proj_country.country),
+            events=ibis.coalesce(by_country.events, 0), projects=ibis.coalesce(proj_country.projects, 0))
+        facts = self.facts()
+        decades = facts.filter(facts.year.notnull()).group_by("decade").aggregate(
+            events=facts.record_id.nunique(where=facts.record_kind == "event"),
+            projects=facts.record_id.nunique(where=facts.record_kind == "project"))
+        return {
+            "counts": self.counts(),
+            "by_type": by_type.to_pyarrow().to_pylist(),
+            "by_country": countries.order_by([ibis.desc("events"), "country"]).to_pyarrow().to_pylist(),
+            "by_decade": decades.order_by("decade").to_pyarrow().to_pylist(),
+        }
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _matches(self, t, kind: str, text: str, columns: Iterable[str]):
+        pattern = f"%{text}%"
+        cond = ibis.literal(False)
+        for col in columns:
+            cond = cond | t[col].ilike(pattern)
+        ev = self.table("evidence")
+        quoted = ev.filter((ev.record_kind == kind) & ev.quote.ilike(pattern)).record_id
+        return cond | t.id.isin(quoted)
+
+    def _cited_by(self, kind: str, source: str):
+        ev = self.table("evidence")
+        return ev.filter((ev.record_kind == kind) & (ev.source_id == source)).record_id
+
+    def _grouped(self, table: str, key: str, value: str, ids: Sequence[str]) -> dict[str, list]:
+        if not ids:
+            return {}
+        t = self.table(table)
+        out: dict[str, list] = defaultdict(list)
+        for row in t.filter(t[key].isin(list(ids))).order_by([key, value]).to_pyarrow().to_pylist():
+            out[row[key]].append(row[value])
+        return out
+
+    def _participants(self, ids: Sequence[str]) -> dict[str, list[dict]]:
+        if not ids:
+            return {}
+        p, a = self.table("event_participants"), self.table("actors")
+        q = p.filter(p.event_id.isin(list(ids))).left_join(a, p.actor_id == a.id).select(
+            p.event_id, actor=p.actor_id, name=a.name_en, role=p.role)
+        out: dict[str, list[dict]] = defaultdict(list)
+        for row in q.to_pyarrow().to_pylist():
+            out[row.pop("event_id")].append(row)
+        return out
+
+    def _external_ids(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        if not ids:
+            return {}
+        t = self.table("project_ids")
+        out: dict[str, dict[str, str]] = defaultdict(dict)
+        for row in t.filter(t.project_id.isin(list(ids))).to_pyarrow().to_pylist():
+            out[row["project_id"]][row["scheme"]] = row["value"]
+        return out
+
+
+def _lang(row: dict, prefix: str) -> dict[str, str]:
+    return {lang: row[f"{prefix}_{lang}"] for lang in ("en", "ru", "kk")
+            if row.get(f"{prefix}_{lang}")}

@@ -1,0 +1,1 @@
+"""Event extraction from kk/ru/en documents (see docs/extraction.md)."""

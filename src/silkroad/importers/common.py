@@ -1,0 +1,428 @@
+"""What every importer shares: errors, the summary, the extra tables, the one transaction.
+
+An import reads FILE..., and writes every row into the built database inside
+ONE DuckDB transaction: any error rolls everything back, so the database is
+either as it was or holds the whole import.  Each file is one ``imports`` row
+whose ``import_id`` is derived from the dataset and the file's SHA-256, so
+importing the same file again first deletes that import's rows (in the same
+transaction) and the result is the same database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import duckdb
+
+from .. import __version__
+
+DATASETS = ("iati", "crs", "aiddata", "gdelt")
+MAX_STORED_WARNINGS = 1000
+
+# Tables the importers add to the store's schema (created when missing).
+IMPORT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS imports (
+    import_id VARCHAR PRIMARY KEY, dataset VARCHAR, path VARCHAR, file_name VARCHAR, sha256 VARCHAR,
+    size BIGINT, source_id VARCHAR, rows_read BIGINT, rows_imported BIGINT, rows_skipped BIGINT,
+    skipped_reasons VARCHAR, warnings BIGINT, collisions BIGINT, details VARCHAR, silkroad_version VARCHAR);
+CREATE TABLE IF NOT EXISTS import_warnings (
+    import_id VARCHAR, file VARCHAR, line BIGINT, field VARCHAR, message VARCHAR, count BIGINT);
+CREATE TABLE IF NOT EXISTS import_collisions (
+    import_id VARCHAR, dataset VARCHAR, identifier VARCHAR, first_line BIGINT, line BIGINT,
+    kept_as VARCHAR, note VARCHAR);
+CREATE TABLE IF NOT EXISTS transactions (
+    project_id VARCHAR, seq INTEGER, type_code VARCHAR, type VARCHAR, date VARCHAR, value DOUBLE,
+    currency VARCHAR, value_date VARCHAR, value_usd DOUBLE, provider_ref VARCHAR, receiver_ref VARCHAR,
+    line BIGINT, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS project_recipients (
+    project_id VARCHAR, kind VARCHAR, code VARCHAR, vocabulary VARCHAR, percentage DOUBLE, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS project_sectors (
+    project_id VARCHAR, vocabulary VARCHAR, code VARCHAR, name VARCHAR, percentage DOUBLE, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS project_orgs (
+    project_id VARCHAR, role VARCHAR, ref VARCHAR, type VARCHAR, name VARCHAR, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS event_cameo (
+    event_id VARCHAR, event_code VARCHAR, base_code VARCHAR, root_code VARCHAR, label VARCHAR,
+    quad_class INTEGER, goldstein DOUBLE, num_mentions INTEGER, avg_tone DOUBLE, actor1 VARCHAR,
+    actor2 VARCHAR, source_url VARCHAR, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS project_links (
+    project_id VARCHAR, linked_to VARCHAR, method VARCHAR, score DOUBLE, import_id VARCHAR);
+CREATE TABLE IF NOT EXISTS project_unlinks (project_id VARCHAR, linked_to VARCHAR);
+"""
+# tables of the store that get an import_id column
+RECORD_TABLES = {"projects": "project", "events": "event", "aid_totals": "aid_total"}
+SIDE_TABLES = ("import_warnings", "import_collisions", "transactions", "project_recipients", "project_sectors",
+               "project_orgs", "event_cameo", "project_links")
+
+
+class ImportFailure(Exception):
+    """A file could not be imported; the database was not changed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, file: str | os.PathLike | None = None, line: int | None = None,
+                 field: str | None = None):
+        self.file, self.line, self.field, self.reason = file, line, field, message
+        where = str(file) if file is not None else ""
+        if line:
+            where += f":{line}"
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{'field ' + field + ': ' if field else ''}{message}")
+
+
+class DataError(ImportFailure):
+    """Bad content (exit code 1)."""
+
+
+class UsageError(ImportFailure):
+    """Wrong use: a missing file, a directory, an unknown dataset (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclasses.dataclass
+class FileInfo:
+    dataset: str
+    path: Path
+    sha256: str
+    size: int
+
+    @property
+    def import_id(self) -> str:
+        return f"{self.dataset}-{self.sha256[:16]}"
+
+    @property
+    def source_id(self) -> str:
+        return f"import-{self.dataset}-{self.sha256[:8]}"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclasses.dataclass
+class Summary:
+    info: FileInfo
+    rows_read: int = 0
+    rows_imported: int = 0
+    skipped: Counter = dataclasses.field(default_factory=Counter)
+    warning_keys: dict = dataclasses.field(default_factory=dict)   # (field, message) -> [line, count]
+    warnings_total: int = 0
+    collisions: int = 0
+    details: dict = dataclasses.field(default_factory=dict)       # e.g. transactions: 1476
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] += n
+
+    def warn(self, line: int | None, field: str, message: str, n: int = 1) -> None:
+        """A warning; identical (field, message) pairs are counted, the first line kept."""
+        self.warnings_total += n
+        key = (field, message)
+        if key in self.warning_keys:
+            self.warning_keys[key][1] += n
+        elif len(self.warning_keys) < MAX_STORED_WARNINGS:
+            self.warning_keys[key] = [line, n]
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def warning_lines(self) -> list[str]:
+        out = []
+        for (field, message), (line, n) in sorted(self.warning_keys.items(), key=lambda kv: (kv[1][0] or 0, kv[0])):
+            where = f"{self.info.path}:{line}" if line else str(self.info.path)
+            more = f" ({n} rows)" if n > 1 else ""
+            out.append(f"warning: {where}: field {field}: {message}{more}")
+        return out
+
+    def text(self, dry_run: bool = False) -> str:
+        verb = "would import" if dry_run else "imported"
+        parts = [f"{self.info.dataset} {self.info.path}: read {self.rows_read}, {verb} {self.rows_imported}, "
+                 f"skipped {self.rows_skipped}"]
+        if self.skipped:
+            parts.append(" (" + "; ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) + ")")
+        parts.append(f", {self.warnings_total} warning(s)")
+        if self.collisions:
+            parts.append(f", {self.collisions} duplicate identifier(s) in the collision log")
+        for k, v in self.details.items():
+            parts.append(f", {v} {k}")
+        return "".join(parts)
+
+
+def inspect_file(dataset: str, path: str | os.PathLike) -> FileInfo:
+    """Check that ``path`` is a readable, non-empty file and hash it."""
+    p = Path(path)
+    if not p.exists():
+        raise UsageError("no such file", p)
+    if p.is_dir():
+        raise UsageError("is a directory, not a file (pass the data files themselves)", p)
+    if not p.is_file():
+        raise UsageError("not a regular file", p)
+    size = p.stat().st_size
+    if size == 0:
+        raise DataError("the file is empty", p)
+    digest = hashlib.sha256()
+    with p.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return FileInfo(dataset, p.resolve(), digest.hexdigest(), size)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(IMPORT_SCHEMA)
+    for table in (*RECORD_TABLES, "sources"):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS import_id VARCHAR")
+
+
+def delete_import(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
+    """Remove every row a previous import of the same file wrote."""
+    for table, kind in RECORD_TABLES.items():
+        ids = f"(SELECT id FROM {table} WHERE import_id = $1)"
+        for side in ("amounts", "evidence", "conflicts"):
+            con.execute(f"DELETE FROM {side} WHERE record_kind = '{kind}' AND record_id IN {ids}", [import_id])
+    con.execute("DELETE FROM event_countries WHERE event_id IN (SELECT id FROM events WHERE import_id = $1)",
+                [import_id])
+    con.execute("DELETE FROM event_participants WHERE event_id IN (SELECT id FROM events WHERE import_id = $1)",
+                [import_id])
+    con.execute("DELETE FROM project_ids WHERE project_id IN (SELECT id FROM projects WHERE import_id = $1)",
+                [import_id])
+    for table in (*SIDE_TABLES, *RECORD_TABLES, "sources"):
+        con.execute(f"DELETE FROM {table} WHERE import_id = $1", [import_id])
+    con.execute("DELETE FROM imports WHERE import_id = $1", [import_id])
+
+
+def add_source(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset_title: str, publisher: str,
+               license: str | None = None, url: str | None = None) -> None:
+    citation = f"{dataset_title}: {info.path} (sha256 {info.sha256})"
+    con.execute(
+        "INSERT INTO sources (id, kind, title, publisher, author, url, citation, language, published, accessed, "
+        "license, doi, origin, import_id) VALUES (?, 'dataset', ?, ?, NULL, ?, ?, 'en', NULL, NULL, ?, NULL, ?, ?)",
+        [info.source_id, info.name, publisher, url, citation, license, info.dataset, info.import_id])
+
+
+def record_import(con: duckdb.DuckDBPyConnection, s: Summary) -> None:
+    i = s.info
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        i.import_id, i.dataset, str(i.path), i.name, i.sha256, i.size, i.source_id, s.rows_read,
+        s.rows_imported, s.rows_skipped, json.dumps(dict(sorted(s.skipped.items()))), s.warnings_total,
+        s.collisions, json.dumps(s.details, sort_keys=True), __version__])
+    rows = [(i.import_id, i.name, line, field, message, n)
+            for (field, message), (line, n) in sorted(s.warning_keys.items(), key=lambda kv: (kv[1][0] or 0, kv[0]))]
+    if rows:
+        con.executemany("INSERT INTO import_warnings VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+class Writer:
+    """Buffers rows per table and appends them through Arrow (much faster than executemany)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, columns: dict[str, Sequence[str]], batch: int = 50_000):
+        self.con, self.columns, self.batch = con, columns, batch
+        self.rows: dict[str, list[tuple]] = {t: [] for t in columns}
+        self.counts: Counter = Counter()
+
+    def add(self, table: str, row: tuple) -> None:
+        buf = self.rows[table]
+        buf.append(row)
+        if len(buf) >= self.batch:
+            self.flush(table)
+
+    def extend(self, table: str, rows: Iterable[tuple]) -> None:
+        for r in rows:
+            self.add(table, r)
+
+    def flush(self, table: str | None = None) -> None:
+        import pyarrow as pa
+
+        for name in ([table] if table else list(self.rows)):
+            buf = self.rows[name]
+            if not buf:
+                continue
+            cols = self.columns[name]
+            arrays = []
+            for values in zip(*buf):
+                try:
+                    arrays.append(pa.array(values))
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    arrays.append(pa.array([None if v is None else str(v) for v in values]))
+            batch = pa.table(arrays, names=list(cols))  # noqa: F841  (read by DuckDB below)
+            self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM batch")
+            self.counts[name] += len(buf)
+            buf.clear()
+
+
+ImporterFn = Callable[[duckdb.DuckDBPyConnection, FileInfo, Summary, "Progress"], None]
+
+
+class Progress:
+    """Reports progress of one file in bytes (or in steps for whole-file SQL loads)."""
+
+    def __init__(self, update: Callable[[int, int | None, str], None] | None = None):
+        self._update = update
+
+    def __call__(self, done: int, total: int | None = None, what: str = "") -> None:
+        if self._update:
+            self._update(done, total, what)
+
+
+REGISTRY: dict[str, ImporterFn] = {}
+
+
+def register(dataset: str):
+    def deco(fn: ImporterFn) -> ImporterFn:
+        REGISTRY[dataset] = fn
+        return fn
+    return deco
+
+
+def _load_importers() -> None:
+    from . import aiddata, crs, gdelt, iati  # noqa: F401  (they register themselves)
+
+
+def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run: bool = False,
+        progress_factory: Callable[[FileInfo], Progress] | None = None,
+        on_summary: Callable[[Summary], None] | None = None) -> list[Summary]:
+    """Import ``paths`` into ``db_path`` in one transaction; with ``dry_run``, parse and report only.
+
+    Raises UsageError / DataError (database unchanged) on any problem.
+    """
+    _load_importers()
+    if dataset not in REGISTRY:
+        raise UsageError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
+    if not paths:
+        raise UsageError("give at least one FILE")
+    infos = [inspect_file(dataset, p) for p in paths]
+    seen: dict[str, Path] = {}
+    unique = []
+    for info in infos:      # the same content twice on one command line is imported once
+        if info.import_id not in seen:
+            seen[info.import_id] = info.path
+            unique.append(info)
+    db_path = Path(db_path)
+    if dry_run:
+        con = _scratch_db(db_path)
+    else:
+        if not db_path.is_file():
+            raise UsageError(f"no database at {db_path}: run `silkroad build` first (or pass --db)")
+        try:
+            con = duckdb.connect(str(db_path))
+        except duckdb.Error as exc:
+            raise UsageError(f"cannot open the database read-write: {exc}", db_path) from None
+    summaries: list[Summary] = []
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_schema(con)
+            for info in unique:
+                summary = Summary(info)
+                delete_import(con, info.import_id)
+                progress = progress_factory(info) if progress_factory else Progress()
+                REGISTRY[dataset](con, info, summary, progress)
+                record_import(con, summary)
+                summaries.append(summary)
+                if on_summary:
+                    on_summary(summary)
+            from .linking import link_projects
+
+            links = link_projects(con, [s.info.import_id for s in summaries])
+            if summaries:
+                summaries[-1].details.setdefault("links to curated projects", links) if links else None
+            if dry_run:
+                con.execute("ROLLBACK")
+            else:
+                con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+    except duckdb.Error as exc:
+        raise DataError(f"database error: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+    return summaries
+
+
+def _scratch_db(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the store's schema and, when it exists, the curated rows to link against."""
+    from ..store import SCHEMA
+
+    con = duckdb.connect(":memory:")
+    con.execute(SCHEMA)
+    ensure_schema(con)
+    if db_path.is_file():
+        try:
+            con.execute(f"ATTACH '{db_path}' AS src (READ_ONLY)")
+        except duckdb.Error:
+            return con
+        for table in ("actors", "projects", "project_ids"):
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}"
+                            + (" WHERE origin = 'curated'" if table == "projects" else ""))
+            except duckdb.Error:
+                pass
+        con.execute("DETACH src")
+    return con
+
+
+def carry_over(old_db_path: str | os.PathLike, new_con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Copy every imported row (origin != 'curated') and the import tables from the previous database.
+
+    Called by ``store.build`` before the new file replaces the old one.  Does
+    nothing when the old database is missing or has never had an import.
+    """
+    old = Path(old_db_path)
+    if not old.is_file():
+        return {}
+    new_con.execute(f"ATTACH '{old}' AS old_db (READ_ONLY)")
+    copied: dict[str, int] = {}
+    try:
+        tables = {r[0] for r in new_con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'old_db'").fetchall()}
+        if "imports" not in tables:
+            return {}
+        ensure_schema(new_con)
+
+        def copy(table: str, where: str = "") -> None:
+            if table not in tables:
+                return
+            n = new_con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM old_db.{table} {where}").fetchone()
+            copied[table] = n[0] if n else 0
+
+        imported = "WHERE import_id IS NOT NULL"
+        for table, kind in RECORD_TABLES.items():
+            copy(table, imported)
+            for side in ("amounts", "evidence", "conflicts"):
+                copy(side, f"WHERE record_kind = '{kind}' AND record_id IN "
+                           f"(SELECT id FROM old_db.{table} WHERE import_id IS NOT NULL)")
+        copy("sources", imported)
+        copy("event_countries", "WHERE event_id IN (SELECT id FROM old_db.events WHERE import_id IS NOT NULL)")
+        copy("event_participants", "WHERE event_id IN (SELECT id FROM old_db.events WHERE import_id IS NOT NULL)")
+        copy("project_ids", "WHERE project_id IN (SELECT id FROM old_db.projects WHERE import_id IS NOT NULL)")
+        copy("imports")
+        copy("project_unlinks")
+        for table in SIDE_TABLES:
+            if table == "project_links":
+                # keep only links whose curated project still exists
+                copy(table, "WHERE linked_to IN (SELECT id FROM main.projects)")
+            else:
+                copy(table)
+    finally:
+        new_con.execute("DETACH old_db")
+    return copied
+
+
+def truncate(text: str | None, n: int = 200) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

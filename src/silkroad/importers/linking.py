@@ -1,0 +1,84 @@
+"""Link imported projects to the curated projects they duplicate.
+
+A link is made when an imported project shares an external id value with a
+curated project (``project_ids``), or has the same recipient and year and a
+near-identical title (rapidfuzz token-sort ratio >= ``TITLE_THRESHOLD``).
+The imported row stays in the database; ``project_links`` records the pair,
+and ``silkroad import unlink`` removes a link and remembers not to make it
+again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Sequence
+
+import duckdb
+
+TITLE_THRESHOLD = 92.0
+
+
+def _norm(title: str | None) -> str:
+    return " ".join((title or "").lower().split())
+
+
+def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> int:
+    if not import_ids:
+        return 0
+    from rapidfuzz import fuzz
+
+    curated = con.execute(
+        "SELECT id, recipient, year, title_en FROM projects WHERE origin = 'curated'").fetchall()
+    if not curated:
+        return 0
+    by_ext: dict[str, set[str]] = defaultdict(set)
+    for pid, value in con.execute(
+            "SELECT i.project_id, i.value FROM project_ids i JOIN projects p ON p.id = i.project_id "
+            "WHERE p.origin = 'curated'").fetchall():
+        by_ext[str(value).strip().lower()].add(pid)
+    by_key: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    for pid, recipient, year, title in curated:
+        if recipient and year:
+            by_key[(recipient, year)].append((pid, _norm(title)))
+    unlinked = set(con.execute("SELECT project_id, linked_to FROM project_unlinks").fetchall())
+    marks = ", ".join("?" * len(import_ids))
+    links: list[tuple] = []
+    # external ids first
+    for pid, value, import_id in con.execute(
+            f"SELECT i.project_id, i.value, p.import_id FROM project_ids i JOIN projects p ON p.id = i.project_id "
+            f"WHERE p.import_id IN ({marks})", list(import_ids)).fetchall():
+        for target in sorted(by_ext.get(str(value).strip().lower(), ())):
+            if (pid, target) not in unlinked:
+                links.append((pid, target, "external_id", 100.0, import_id))
+    linked = {l[0] for l in links}
+    keys = list(by_key)
+    if keys:
+        rows = con.execute(
+            f"SELECT id, recipient, year, title_en, import_id FROM projects WHERE import_id IN ({marks}) "
+            f"AND recipient IS NOT NULL AND year IS NOT NULL", list(import_ids)).fetchall()
+        for pid, recipient, year, title, import_id in rows:
+            if pid in linked:
+                continue
+            cands = by_key.get((recipient, year))
+            if not cands:
+                continue
+            t = _norm(title)
+            best = max(((fuzz.token_sort_ratio(t, ct), cid) for cid, ct in cands), default=None)
+            if best and best[0] >= TITLE_THRESHOLD and (pid, best[1]) not in unlinked:
+                links.append((pid, best[1], "recipient+year+title", round(best[0], 1), import_id))
+    if links:
+        con.executemany("INSERT INTO project_links VALUES (?, ?, ?, ?, ?)", sorted(set(links)))
+    return len(set(links))
+
+
+def unlink(con: duckdb.DuckDBPyConnection, project_id: str, linked_to: str | None = None) -> list[tuple]:
+    """Remove the links of imported ``project_id`` (to ``linked_to`` or to any) and remember it."""
+    where, params = "project_id = ?", [project_id]
+    if linked_to:
+        where += " AND linked_to = ?"
+        params.append(linked_to)
+    rows = con.execute(f"SELECT project_id, linked_to FROM project_links WHERE {where}", params).fetchall()
+    for pid, target in rows:
+        con.execute("INSERT INTO project_unlinks VALUES (?, ?)", [pid, target])
+    con.execute(f"DELETE FROM project_links WHERE {where}", params)
+    return rows

@@ -1,0 +1,73 @@
+"""Print listings as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Callable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "csv", "json")
+
+
+def fmt_amount(a: dict) -> str:
+    value = a["value"]
+    for scale, word in ((1e9, "bn"), (1e6, "m")):
+        if value >= scale:
+            text = f"{value / scale:,.3f}".rstrip("0").rstrip(".") + f" {word}"
+            break
+    else:
+        text = f"{value:,.0f}"
+    approx = "~" if a.get("approximate") else ""
+    return f"{approx}{text} {a['currency']} {a.get('kind', '')}".strip()
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """One CSV row: texts by language, lists joined by '; ', nested records as compact JSON."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in ("title", "summary", "names") and isinstance(value, dict):
+            for lang in ("en", "ru", "kk"):
+                out[f"{key}_{lang}"] = value.get(lang, "")
+        elif key == "sources" and isinstance(value, list):
+            out["source_ids"] = "; ".join(s["id"] for s in value)
+            out["quotes"] = " | ".join(s["quote"] for s in value)
+        elif key == "amounts" and isinstance(value, list):
+            out[key] = "; ".join(fmt_amount(a) for a in value)
+        elif key == "participants" and isinstance(value, list):
+            out[key] = "; ".join(p["actor"] + (f" ({p['role']})" if p.get("role") else "") for p in value)
+        elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+            out[key] = "; ".join(str(v) for v in value)
+        elif isinstance(value, (dict, list)):
+            out[key] = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+        else:
+            out[key] = "" if value is None else value
+    return out
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[tuple[str, Callable[[dict], Any]]],
+         title: str | None = None, console: Console | None = None) -> None:
+    console = console or Console()
+    if fmt == "json":
+        print(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        flat = [flatten(r) for r in rows]
+        fields: list[str] = []
+        for r in flat:
+            fields.extend(k for k in r if k not in fields)
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
+        print(buf.getvalue(), end="")
+    else:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for name, _ in columns:
+            table.add_column(name, overflow="fold")
+        for r in rows:
+            table.add_row(*["" if (v := get(r)) is None else str(v) for _, get in columns])
+        console.print(table)
+        console.print(f"{len(rows)} row(s)", style="dim")
