@@ -158,3 +158,15 @@ def test_top_level_help_lists_commands():
         assert name in result.stdout
     assert "silkroad events --country UZ --format json" in result.stdout
     assert set(cli.commands) >= {"build", "validate", "events", "projects", "actors", "sources", "stats", "overview"}
+
+
+def test_coverage_markdown(small_db, tmp_path):
+    out = tmp_path / "coverage.md"
+    result = run_cli("coverage", "--out", str(out), db=small_db)
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "| events | 3 |" in text
+    assert "| UZ Uzbekistan | 3 | 2 | 1 | 1 |" in text       # 2 events + the 1995 loan, one source
+    assert "| events, projects and aid totals with two or more distinct sources | 0 of 4 |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| KZ | summit |"))
+    assert row.split(" | ")[2:] == ["", "1 (1)", " |"] or "1 (1)" in row

@@ -229,3 +229,36 @@ def test_conflicts_are_listed(tmp_path):
     assert ("conflict: events[evt-2010-05-conflicting] field date: shown 2010-05-01 (from shadayeva-2026); "
             "pollmann-2015-diplomat says 2010-05-02 (para 4: \"second\")") in result.stdout
     assert "1 conflict(s)" in result.stderr
+
+
+def test_conflict_rule_shows_the_funders_value(tmp_path):
+    """When the funder's own source disagrees, its value must be the one shown."""
+    text = """\
+    sources:
+      - id: mofa-test-page
+        kind: press_release
+        title: A ministry page
+        publisher: Ministry of Foreign Affairs of Japan
+        url: https://example.org/mofa
+        language: en
+    events:
+      - id: evt-2010-05-ranked
+        type: visit
+        date: 2010-05-01
+        countries: [JP, KZ]
+        title: {en: A visit}
+        evidence:
+          - {source: shadayeva-2026, locator: p. 1, quote: first}
+        conflicts:
+          - field: date
+            value: 2010-05-03
+            evidence: {source: mofa-test-page, locator: para 2, quote: second}
+    """
+    lines = problems_for(tmp_path, text)
+    assert len(lines) == 1
+    assert "events[evt-2010-05-ranked] field conflicts[0]: source 'mofa-test-page' outranks" in lines[0]
+    # the other way round is the rule followed
+    fixed = text.replace("source: shadayeva-2026", "source: SWAP").replace(
+        "source: mofa-test-page", "source: shadayeva-2026").replace("source: SWAP", "source: mofa-test-page")
+    kb = kb_with(tmp_path / "second", fixed)
+    assert run_cli("validate", "--data", str(kb)).exit_code == 0

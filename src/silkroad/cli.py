@@ -317,6 +317,27 @@ def overview(obj: Context, fmt: str) -> None:
                                   ("projects", lambda r: r["projects"])], title="By decade", console=out)
 
 
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown table to this file instead of printing it.")
+@click.pass_obj
+def coverage(obj: Context, out: Path | None) -> None:
+    """Records and sources per country, type and decade, as a Markdown table.
+
+    \b
+    Example:
+      silkroad coverage --out docs/coverage.md
+    """
+    from .analysis.coverage import coverage_markdown
+
+    text = coverage_markdown(obj.query())
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def _register_optional_commands() -> None:
     """Commands that live in their own packages (extraction, importers)."""
     import importlib

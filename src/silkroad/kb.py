@@ -254,10 +254,16 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
     for kind in ("initiatives", "events", "projects", "aid_totals"):
         for rid, rec in getattr(kb, kind).items():
             check_evidence(kind, rid, rec.evidence)
+            shown_rank = min((kb.sources[e.source].rank for e in rec.evidence if e.source in kb.sources), default=2)
             for i, conflict in enumerate(rec.conflicts):
                 need(kind, rid, f"conflicts[{i}].evidence.source", "sources", conflict.evidence.source)
                 if conflict.field not in type(rec).model_fields:
                     problem(kind, rid, f"conflicts[{i}].field", f"{conflict.field!r} is not a field of {kind}")
+                other = kb.sources.get(conflict.evidence.source)
+                if other is not None and other.rank < shown_rank:
+                    problem(kind, rid, f"conflicts[{i}]",
+                            f"source {other.id!r} outranks the record's own sources (funder, then implementing "
+                            f"agency, then others): show its value and move the other to conflicts")
     for rid, actor in kb.actors.items():
         check_evidence("actors", rid, actor.evidence)
     for rid, ev in kb.events.items():

@@ -37,6 +37,12 @@ AmountKind = Literal["pledge", "commitment", "disbursement", "total", "investmen
 Confidence = Literal["high", "medium", "low"]
 Status = Literal["held", "planned", "cancelled", "signed", "ongoing", "completed", "proposed", "unknown"]
 LANGS = ("en", "ru", "kk", "ja")
+# Publishers whose word decides a conflict first (the funder), then second (the
+# implementing agency); lower-case fragments of Source.publisher.
+FUNDER_PUBLISHERS = ("ministry of foreign affairs of japan", "mofa japan", "embassy of japan",
+                     "prime minister of japan", "kantei", "government of japan")
+IMPLEMENTER_PUBLISHERS = ("japan international cooperation agency", "jica", "japan bank for international",
+                          "jbic", "nexi", "jogmec")
 
 # Named sectors and the OECD DAC purpose-code prefixes they stand for (a
 # purpose code has five digits; its first three are the DAC sector).  A
@@ -266,8 +272,25 @@ class Source(Strict):
     accessed: PartialDate | None = None
     license: str | None = None
     doi: str | None = None
+    # who speaks: the funder's own source outranks the implementing agency's,
+    # which outranks everyone else's, when sources disagree (see Source.rank)
+    standing: Literal["funder", "implementer", "other"] | None = None
 
     _slug = field_validator("id")(classmethod(lambda cls, v: check_slug(v)))
+
+    @property
+    def rank(self) -> int:
+        """0 funder, 1 implementing agency, 2 others; guessed from the publisher when not given."""
+        standing = self.standing
+        if standing is None:
+            publisher = (self.publisher or "").lower()
+            if any(k in publisher for k in FUNDER_PUBLISHERS):
+                standing = "funder"
+            elif any(k in publisher for k in IMPLEMENTER_PUBLISHERS):
+                standing = "implementer"
+            else:
+                standing = "other"
+        return ("funder", "implementer", "other").index(standing)
 
     @field_validator("language")
     @classmethod

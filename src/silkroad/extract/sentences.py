@@ -21,7 +21,7 @@ _WORD_BEFORE = re.compile(r"([\w.\-]+)$")
 @functools.cache
 def _abbreviations() -> frozenset[str]:
     data = load("abbreviations")
-    return frozenset(a.lower() for lang in data.values() for a in lang)
+    return frozenset(str(a).lower() for lang in data.values() for a in lang if not isinstance(a, bool))
 
 
 def _is_abbreviation(text: str, stop: int) -> bool:

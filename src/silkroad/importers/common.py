@@ -426,3 +426,70 @@ def truncate(text: str | None, n: int = 200) -> str | None:
 
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --- helpers for the DuckDB-based CSV importers (CRS, GDELT) --------------------
+
+_CSV_LINE = None
+
+
+def csv_failure(exc: Exception, path: Path, columns: Sequence[str] | None = None) -> DataError:
+    """Turn a DuckDB CSV reader error into a DataError naming the file, line and field."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"CSV Error on Line: (\d+)", text)
+    line = int(m.group(1)) if m else None
+    m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if m:
+        expected, found = int(m.group(1)), int(m.group(2))
+        field = columns[min(found, expected) - 1] if columns and found < expected else (
+            columns[-1] if columns else None)
+        return DataError(f"wrong number of columns: expected {expected}, found {found}", path, line,
+                         field or "columns")
+    if "unicode" in text.lower() or "utf-8" in text.lower() or "encoding" in text.lower():
+        return DataError("wrong encoding: the file is not valid UTF-8 (or UTF-16 with a BOM); "
+                         "re-save it as UTF-8", path, line, "encoding")
+    first = next((ln for ln in text.splitlines() if ln.strip()), text)
+    return DataError(f"cannot read the file: {first}", path, line)
+
+
+def sniff_encoding(path: Path) -> str:
+    """'utf-16' for a UTF-16 BOM, else 'utf-8' (a UTF-8 BOM is skipped by the reader)."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
+
+
+def first_line(path: Path, encoding: str) -> tuple[str, int]:
+    """The first line of a text file (BOM removed) and its length in bytes, with a clear error on bad encoding."""
+    with path.open("rb") as f:
+        raw = f.readline(1 << 20) if encoding == "utf-8" else f.read(1 << 16)
+    try:
+        text = raw.decode("utf-8-sig" if encoding == "utf-8" else "utf-16")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"wrong encoding: byte {exc.start} of the first line is not {encoding.upper()}",
+                        path, 1, "encoding") from None
+    line = text.splitlines()[0] if text.splitlines() else ""
+    return line, len(raw)
+
+
+def code_table(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[tuple], columns: Sequence[str]) -> None:
+    """A small temporary lookup table."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(c + ' VARCHAR' for c in columns)})")
+    rows = list(rows)
+    if rows:
+        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})", rows)
+
+
+def sql_str(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def grouped_warnings(con: duckdb.DuckDBPyConnection, summary: Summary, sql: str, field: str,
+                     message: Callable[[Any], str]) -> None:
+    """Add one warning per distinct bad value: ``sql`` returns (value, first_line, count)."""
+    for value, line, n in con.execute(sql).fetchall():
+        summary.warn(line, field, message(value), n)

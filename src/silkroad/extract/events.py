@@ -1,0 +1,94 @@
+"""Event types from trigger words (``data/lang/triggers.yaml``) and the candidate score."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+
+from .resources import load
+
+GROUPS = {
+    "visit": "contact", "meeting": "contact", "summit": "contact",
+    "loan": "finance", "grant": "finance", "technical_cooperation": "finance",
+    "investment": "finance", "aid_announcement": "finance", "disaster_relief": "finance",
+}
+
+
+def group(event_type: str) -> str:
+    return GROUPS.get(event_type, event_type)
+
+
+@dataclasses.dataclass
+class Trigger:
+    start: int
+    end: int
+    event_type: str
+    strong: bool
+
+
+@functools.cache
+def _compiled(lang: str):
+    data = load("triggers")
+    priority = data["priority"]
+    parts = []
+    index: list[tuple[str, bool]] = []
+    for etype in priority:
+        for strength in ("strong", "weak"):
+            for stem in data["types"].get(etype, {}).get(lang, {}).get(strength, []) or []:
+                stem = stem.lower().strip()
+                if not stem:
+                    continue
+                name = f"t{len(index)}"
+                index.append((etype, strength == "strong"))
+                body = r"\s+".join(re.escape(w) + r"[\w'’]*" for w in stem.split())
+                parts.append(f"(?P<{name}>{body})")
+    regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")", re.I)
+    generic = data.get("generic", {}).get(lang, [])
+    generic_re = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(g) for g in generic) + r")", re.I) if generic else None
+    return regex, index, {t: i for i, t in enumerate(priority)}, generic_re
+
+
+def triggers(text: str, lang: str) -> list[Trigger]:
+    regex, index, _, _ = _compiled(lang)
+    out = []
+    for m in regex.finditer(text):
+        name = m.lastgroup
+        etype, strong = index[int(name[1:])]
+        out.append(Trigger(m.start(), m.end(), etype, strong))
+    return out
+
+
+def choose(found: list[Trigger], lang: str) -> Trigger | None:
+    """The trigger that names the sentence's event: the highest priority type, strong first."""
+    if not found:
+        return None
+    _, _, prio, _ = _compiled(lang)
+    return min(found, key=lambda t: (not t.strong, prio.get(t.event_type, 99), t.start))
+
+
+def is_generic(text: str, lang: str) -> bool:
+    generic_re = _compiled(lang)[3]
+    return bool(generic_re and generic_re.search(text))
+
+
+def score(*, strong: bool, has_date: bool, has_amount: bool, has_person: bool,
+          n_countries: int, generic: bool, table_row: bool = False,
+          inherited_date: bool = False) -> float:
+    """A confidence in 0..1 from the evidence a sentence gives for an event."""
+    s = 0.35 if strong else 0.2
+    if has_date:
+        s += 0.25
+    if inherited_date:
+        s += 0.15
+    if has_amount:
+        s += 0.2
+    if has_person:
+        s += 0.15
+    if n_countries >= 2:
+        s += 0.1
+    if table_row:
+        s += 0.1
+    if generic:
+        s -= 0.25
+    return round(max(0.0, min(1.0, s)), 2)

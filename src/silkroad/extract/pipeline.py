@@ -1,0 +1,325 @@
+"""The extraction pipeline: read (any encoding, streamed), split, find, score, merge.
+
+``extract_file(path)`` yields candidate dicts in the JSONL schema of DESIGN.md:
+``doc, event_type, date, countries, actors, amount, currency, sector, evidence, start, end,
+confidence`` plus ``date_precision`` and ``lang``.  ``start``/``end`` are character offsets
+in the decoded document text (for HTML: in the extracted text).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import sys
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from . import amounts as amounts_mod
+from . import dates as dates_mod
+from . import entities as entities_mod
+from . import events as events_mod
+from .lang import detect
+from .sentences import split
+
+BLOCK_CHARS = 256 * 1024          # a paragraph block never exceeds this many characters
+MIN_CONFIDENCE = 0.5
+MERGE_GAP = 400                   # characters between two sentences that may describe one event
+
+
+class ReadError(Exception):
+    """A file that cannot be read as text (binary, empty, missing)."""
+
+
+# --- reading ------------------------------------------------------------------
+
+def sniff_encoding(head: bytes) -> str:
+    """The encoding of a file from its first bytes: BOMs, then UTF-8, then cp1251."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF32_LE) or head.startswith(codecs.BOM_UTF32_BE):
+        return "utf-32"
+    sample = head[:65536]
+    if b"\x00" in sample:
+        # UTF-16 without BOM: every other byte is NUL in mostly-ASCII/Cyrillic text
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if odd > len(sample) * 0.3 and even < len(sample) * 0.05:
+            return "utf-16-le"
+        if even > len(sample) * 0.3 and odd < len(sample) * 0.05:
+            return "utf-16-be"
+        raise ReadError("binary file (contains NUL bytes), skipped")
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if sample and controls / len(sample) > 0.05:
+        raise ReadError("binary file (control bytes), skipped")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1251"
+
+
+def _html_text(raw: bytes) -> str:
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(raw)
+    for bad in doc.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    for el in doc.iter("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "title"):
+        el.tail = "\n\n" + (el.tail or "")
+    return re.sub(r"\n{3,}", "\n\n", doc.text_content()).strip()
+
+
+def open_text(path: str | Path, stream: IO[bytes] | None = None) -> tuple[IO[str], str]:
+    """A text stream for ``path`` ('-' or ``stream`` for stdin) and the encoding found."""
+    raw = stream if stream is not None else (sys.stdin.buffer if str(path) == "-" else open(path, "rb"))
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
+    head = buffered.peek(65536)[:65536]
+    if not head:
+        raise ReadError("empty file, nothing to extract")
+    encoding = sniff_encoding(head)
+    is_html = str(path).lower().endswith((".html", ".htm")) or head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+    if is_html:
+        text = _html_text(buffered.read(200 * 1024 * 1024))
+        return io.StringIO(text), encoding + "+html"
+    return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=""), encoding
+
+
+def read_blocks(handle: IO[str], limit: int = BLOCK_CHARS) -> Iterator[tuple[int, str]]:
+    """Paragraph blocks ``(offset, text)`` of a stream; memory stays bounded by ``limit``."""
+    offset = 0
+    parts: list[str] = []
+    size = 0
+    start = 0
+    for line in handle:
+        if not parts:
+            start = offset
+        parts.append(line)
+        size += len(line)
+        offset += len(line)
+        if (not line.strip() and size > 2000) or size >= limit:
+            yield start, "".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield start, "".join(parts)
+
+
+# --- extraction ---------------------------------------------------------------
+
+_BIBLIO = re.compile(r"https?://|Available via|\(Accessed|Accessed:|\[in [A-Z]|дата обращения|бб\.\s*\d|стр\.\s*\d|pp\.\s*\d", re.I)
+_BIBLIO_ITEM = re.compile(r"^\s*\d{1,3}\.\s")
+_TAB_ROW_YEAR = re.compile(r"^\s*(19[5-9]\d|20[0-4]\d)")
+
+
+class _DocState:
+    def __init__(self, doc: str, doc_date: str | None):
+        self.doc = doc
+        self.doc_date = doc_date
+        self.anchor: str | None = None        # the last explicit date seen
+        self.country_counts: dict[str, int] = {}
+        self.pending: list[dict] = []
+        self.table_type: str | None = None
+        self.para_anchor: str | None = None    # the last explicit date of this paragraph
+
+    def dominant(self) -> str | None:
+        if not self.country_counts:
+            return None
+        return max(self.country_counts.items(), key=lambda kv: kv[1])[0]
+
+
+def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: _DocState,
+                        gaz, table_row_type: str | None) -> dict | None:
+    sentence = text[s:e]
+    found_dates = dates_mod.find(sentence, lang)
+    trig_list = events_mod.triggers(sentence, lang)
+    mentions = gaz.find(sentence)
+    countries: list[str] = []
+    actors: list[str] = []
+    has_person = False
+    for m in mentions:
+        for c in m.countries:
+            if c not in countries:
+                countries.append(c)
+            state.country_counts[c] = state.country_counts.get(c, 0) + 1
+        if m.actor and m.actor not in actors and m.kind != "state":
+            actors.append(m.actor)
+            if m.kind in ("person", "government_body", "agency", "organisation", "company"):
+                has_person = True
+    resolved = []
+    for d in found_dates:
+        value = dates_mod.resolve(d, state.anchor, state.doc_date)
+        resolved.append((d, value))
+    chosen = events_mod.choose(trig_list, lang)
+    table_row = False
+    if chosen is None and table_row_type and _TAB_ROW_YEAR.match(sentence):
+        chosen = events_mod.Trigger(0, 0, table_row_type, True)
+        table_row = True
+    result = None
+    inherited = False
+    if chosen is not None and not countries and not actors and chosen.strong:
+        dom = state.dominant()
+        if dom and (resolved and any(v for _, v in resolved) or state.para_anchor):
+            countries.append(dom)
+    if chosen is not None and not _BIBLIO.search(sentence) and (countries or actors):
+        # the date nearest the trigger
+        date = None
+        best = None
+        for d, value in resolved:
+            if value is None:
+                continue
+            gap = abs((d.start + d.end) / 2 - (chosen.start + chosen.end) / 2)
+            if best is None or gap < best:
+                best, date = gap, value
+        if date is None and chosen.strong and state.para_anchor:
+            date, inherited = state.para_anchor, True
+        found_amounts = amounts_mod.find(sentence, lang)
+        amount = next((a for a in found_amounts if not a.in_brackets), found_amounts[0] if found_amounts else None)
+        if len(countries) == 1 or (not countries and actors):
+            dom = state.dominant()
+            if dom and dom not in countries:
+                countries.append(dom)
+        conf = events_mod.score(strong=chosen.strong, has_date=date is not None and not inherited,
+                                inherited_date=inherited,
+                                has_amount=amount is not None, has_person=has_person,
+                                n_countries=len(countries), generic=events_mod.is_generic(sentence, lang),
+                                table_row=table_row)
+        result = {
+            "doc": state.doc, "event_type": chosen.event_type, "date": date,
+            "countries": sorted(countries), "actors": actors,
+            "amount": amount.value if amount else None,
+            "currency": amount.currency if amount else None,
+            "sector": None, "evidence": sentence, "start": base + s, "end": base + e,
+            "confidence": conf, "date_precision": dates_mod.precision(date), "lang": lang,
+            "approximate": bool(amount and amount.approximate),
+        }
+    for d, value in resolved:          # explicit dates become the anchor of what follows
+        if d.explicit and value:
+            state.anchor = value
+            state.para_anchor = value
+    return result
+
+
+def _merge(a: dict, b: dict) -> bool:
+    """Merge ``b`` into ``a`` when both describe one event; True when merged."""
+    if events_mod.group(a["event_type"]) != events_mod.group(b["event_type"]):
+        return False
+    if b["start"] - a["end"] > MERGE_GAP:
+        return False
+    if a["date"] and b["date"] and a["date"][:4] != b["date"][:4]:
+        return False
+    if a["date"] and b["date"] and a["date"] != b["date"] and not (a["date"].startswith(b["date"]) or b["date"].startswith(a["date"])):
+        return False
+    if a["amount"] and b["amount"] and a["amount"] != b["amount"] and a["currency"] == b["currency"]:
+        return False
+    if not set(a["countries"]) & set(b["countries"]):
+        return False
+    a["end"] = max(a["end"], b["end"])
+    if not a["date"] or (b["date"] and len(b["date"]) > len(a["date"])):
+        a["date"], a["date_precision"] = b["date"], b["date_precision"]
+    if not a["amount"] and b["amount"]:
+        a["amount"], a["currency"], a["approximate"] = b["amount"], b["currency"], b["approximate"]
+    for c in b["countries"]:
+        if c not in a["countries"]:
+            a["countries"].append(c)
+    a["countries"].sort()
+    for x in b["actors"]:
+        if x not in a["actors"]:
+            a["actors"].append(x)
+    a["confidence"] = round(min(1.0, max(a["confidence"], b["confidence"]) + 0.05), 2)
+    return True
+
+
+def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> Iterator[dict]:
+    block_lang = detect(text) if lang == "auto" else lang
+    for ls, le in _paragraphs(text):
+        para = text[ls:le]
+        plang = detect(para, default=block_lang) if lang == "auto" else lang
+        is_table = "\t" in para
+        state.para_anchor = None
+        if _BIBLIO_ITEM.match(para) and _BIBLIO.search(para):
+            continue
+        if not is_table:
+            state.table_type = None
+        for s, e in split(text[ls:le], ls):
+            sentence = text[s:e]
+            if "\t" in sentence and not _TAB_ROW_YEAR.match(sentence):
+                found = events_mod.choose(events_mod.triggers(sentence, plang), plang)
+                state.table_type = found.event_type if found else None
+            cand = _sentence_candidate(text, s, e, base, plang, state, gaz, state.table_type if "\t" in sentence else None)
+            if cand is None:
+                continue
+            if state.pending and not ("\t" in cand["evidence"]) and _merge(state.pending[-1], cand):
+                continue
+            state.pending.append(cand)
+            while len(state.pending) > 1:
+                yield from _emit(state.pending.pop(0))
+
+
+def _emit(cand: dict) -> Iterator[dict]:
+    if cand["confidence"] >= MIN_CONFIDENCE:
+        end = cand["end"]
+        cand["evidence"] = cand.pop("_text", None) or cand["evidence"]
+        cand["end"] = end
+        yield cand
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    for m in re.finditer(r"[^\n]+(?:\n(?![ \t]*\n)[^\n]+)*", text):
+        yield m.span()
+
+
+def _evidence_text(cand: dict, source_text: str | None, base: int) -> None:
+    pass
+
+
+def extract_blocks(blocks: Iterable[tuple[int, str]], doc: str, lang: str = "auto",
+                   doc_date: str | None = None, kb_dirs: tuple[Path, ...] | None = None) -> Iterator[dict]:
+    gaz = entities_mod.gazetteer(kb_dirs)
+    state = _DocState(doc, doc_date)
+    window: dict[int, str] = {}
+    for base, text in blocks:
+        for cand in _process_block(text, base, lang, state, gaz):
+            yield cand
+    for cand in state.pending:
+        yield from _emit(cand)
+
+
+def _fix_evidence(cands: Iterable[dict], texts: list[tuple[int, str]]) -> Iterator[dict]:
+    yield from cands
+
+
+def extract_text(text: str, doc: str = "<text>", lang: str = "auto", doc_date: str | None = None,
+                 kb_dirs: tuple[Path, ...] | None = None) -> list[dict]:
+    """Candidates of a text held in memory."""
+    out = []
+    blocks = list(read_blocks(io.StringIO(text, newline="")))
+    for cand in extract_blocks(blocks, doc, lang, doc_date, kb_dirs):
+        cand["evidence"] = text[cand["start"]:cand["end"]]
+        out.append(cand)
+    return out
+
+
+def extract_file(path: str | Path, lang: str = "auto", doc_date: str | None = None,
+                 kb_dirs: tuple[Path, ...] | None = None, stream: IO[bytes] | None = None) -> Iterator[dict]:
+    """Candidates of one file, streamed block by block; raises ReadError for unreadable files."""
+    handle, _encoding = open_text(path, stream)
+    doc = str(path)
+    recent: list[tuple[int, str]] = []
+
+    def blocks():
+        for base, text in read_blocks(handle):
+            recent.append((base, text))
+            if len(recent) > 3:
+                recent.pop(0)
+            yield base, text
+
+    any_text = False
+    for cand in extract_blocks(blocks(), doc, lang, doc_date, kb_dirs):
+        any_text = True
+        for base, text in recent:
+            if base <= cand["start"] and cand["end"] <= base + len(text):
+                cand["evidence"] = text[cand["start"] - base:cand["end"] - base]
+                break
+        yield cand
+    del any_text

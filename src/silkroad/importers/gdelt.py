@@ -1,0 +1,170 @@
+"""GDELT 1.0 / 2.0 event exports -> events, event countries, CAMEO codes, evidence.
+
+Tab-separated, no header.  GDELT 1.0 rows have 57 columns (historical
+back-files, no SOURCEURL) or 58 (daily files); one file may mix both.  GDELT
+2.0 rows have 61 (an ADM2 code for each of the three geographies).  The
+layout is chosen from the first row.  The file is read by DuckDB's CSV reader
+and mapped with ``INSERT ... SELECT``.
+
+CAMEO event codes map to silkroad event types (``data/codes/cameo_event_types.tsv``,
+labels from GDELT's CAMEO.eventcodes.txt); the code itself, Goldstein score,
+mentions and tone are kept in ``event_cameo``.  Countries come from
+Actor1/Actor2CountryCode (CAMEO/ISO 3166 alpha-3) and ActionGeo_CountryCode
+(FIPS 10-4), all mapped to ISO 3166 alpha-2.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import codes
+from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
+                     grouped_warnings, register, sniff_encoding, sql_str)
+
+_GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "Lat", "Long", "FeatureID")
+_GEO2 = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
+_HEAD = ["GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate"]
+for _a in ("Actor1", "Actor2"):
+    _HEAD += [f"{_a}{c}" for c in ("Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code",
+                                   "Religion2Code", "Type1Code", "Type2Code", "Type3Code")]
+_HEAD += ["IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass", "GoldsteinScale",
+          "NumMentions", "NumSources", "NumArticles", "AvgTone"]
+V1 = _HEAD + [f"{g}_{c}" for g in ("Actor1Geo", "Actor2Geo", "ActionGeo") for c in _GEO] + ["DATEADDED", "SOURCEURL"]
+V2 = _HEAD + [f"{g}_{c}" for g in ("Actor1Geo", "Actor2Geo", "ActionGeo") for c in _GEO2] + ["DATEADDED", "SOURCEURL"]
+assert len(V1) == 58 and len(V2) == 61
+
+
+@register("gdelt")
+def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress) -> None:
+    path = info.path
+    encoding = sniff_encoding(path)
+    line1, _ = first_line(path, encoding)
+    n = len(line1.split("\t"))
+    if n in (57, 58):
+        names, version = V1, "1.0"
+    elif n == 61:
+        names, version = V2, "2.0"
+    else:
+        raise DataError(f"wrong number of columns: {n} (GDELT events have 57 or 58 (1.0) or 61 (2.0) "
+                        f"tab-separated columns)", path, 1, "columns")
+    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in names) + "}"
+    progress(0, info.size, "reading")
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE gd_raw AS
+            SELECT row_number() OVER () AS line, *
+            FROM read_csv({sql_str(str(path))}, delim='\t', header=false, auto_detect=false, columns={columns},
+                          strict_mode=true, quote='', escape='', null_padding={'true' if version == '1.0' else 'false'},
+                          encoding={sql_str(encoding)}, max_line_size=10000000)""")
+    except duckdb.Error as exc:
+        raise csv_failure(exc, path, names) from None
+    summary.rows_read = con.execute("SELECT count(*) FROM gd_raw").fetchone()[0]
+    short = con.execute("SELECT min(line) FROM gd_raw WHERE DATEADDED IS NULL").fetchone()[0]
+    if short is not None:
+        raise DataError("wrong number of columns: fewer than 57", path, short, "DATEADDED")
+    summary.details["format"] = f"GDELT {version}"
+    progress(info.size // 2, info.size, "mapping")
+
+    code_table(con, "gd_cameo", ((c, r["label"], r["silkroad_type"]) for c, r in codes.cameo().items()),
+               ("code", "label", "type"))
+    code_table(con, "gd_iso3", codes.iso3_to_iso2().items(), ("iso3", "iso2"))
+    code_table(con, "gd_fips", codes.fips_to_iso2().items(), ("fips", "iso2"))
+
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE gd_rows AS
+        SELECT r.line, 'gdelt:' || trim(r.GLOBALEVENTID) AS base_id, trim(r.GLOBALEVENTID) AS gid,
+               TRY_STRPTIME(r.SQLDATE, '%Y%m%d')::DATE AS day, r.SQLDATE AS sqldate,
+               NULLIF(r.EventCode, '') AS event_code, NULLIF(r.EventBaseCode, '') AS base_code,
+               NULLIF(r.EventRootCode, '') AS root_code,
+               coalesce(c1.type, c2.type, c3.type) AS type, coalesce(c1.label, c2.label, c3.label) AS label,
+               NULLIF(r.Actor1Name, '') AS actor1, NULLIF(r.Actor2Name, '') AS actor2,
+               NULLIF(r.Actor1CountryCode, '') AS a1cc, NULLIF(r.Actor2CountryCode, '') AS a2cc,
+               NULLIF(r.ActionGeo_CountryCode, '') AS geo_cc, NULLIF(r.ActionGeo_FullName, '') AS geo_name,
+               i1.iso2 AS a1, i2.iso2 AS a2, f.iso2 AS geo,
+               TRY_CAST(r.QuadClass AS INTEGER) AS quad, TRY_CAST(r.GoldsteinScale AS DOUBLE) AS goldstein,
+               TRY_CAST(r.NumMentions AS INTEGER) AS mentions, TRY_CAST(r.AvgTone AS DOUBLE) AS tone,
+               NULLIF(r.SOURCEURL, '') AS url
+        FROM gd_raw r
+        LEFT JOIN gd_cameo c1 ON c1.code = r.EventCode
+        LEFT JOIN gd_cameo c2 ON c2.code = r.EventBaseCode
+        LEFT JOIN gd_cameo c3 ON c3.code = r.EventRootCode
+        LEFT JOIN gd_iso3 i1 ON i1.iso3 = r.Actor1CountryCode
+        LEFT JOIN gd_iso3 i2 ON i2.iso3 = r.Actor2CountryCode
+        LEFT JOIN gd_fips f ON f.fips = r.ActionGeo_CountryCode""")
+    con.execute("DROP TABLE gd_raw")
+
+    bad_dates = con.execute("SELECT count(*), min(line), any_value(sqldate) FROM gd_rows WHERE day IS NULL "
+                            "OR year(day) NOT BETWEEN 1900 AND 2100").fetchone()
+    if bad_dates[0]:
+        summary.skip("no valid SQLDATE", bad_dates[0])
+        summary.warn(bad_dates[1], "SQLDATE", f"{bad_dates[2]!r} is not a date YYYYMMDD; row skipped", bad_dates[0])
+        con.execute("DELETE FROM gd_rows WHERE day IS NULL OR year(day) NOT BETWEEN 1900 AND 2100")
+    no_id = con.execute("SELECT count(*), min(line) FROM gd_rows WHERE gid = '' OR gid IS NULL").fetchone()
+    if no_id[0]:
+        summary.skip("no GLOBALEVENTID", no_id[0])
+        summary.warn(no_id[1], "GLOBALEVENTID", "empty GLOBALEVENTID; row skipped", no_id[0])
+        con.execute("DELETE FROM gd_rows WHERE gid = '' OR gid IS NULL")
+
+    grouped_warnings(con, summary, """SELECT event_code, min(line), count(*) FROM gd_rows WHERE type IS NULL
+        GROUP BY event_code ORDER BY 2""", "EventCode", lambda v: f"unknown CAMEO event code {v!r}; typed other (row kept)")
+    for field, raw, mapped, what in (("Actor1CountryCode", "a1cc", "a1", "CAMEO/ISO 3166 alpha-3 country"),
+                                     ("Actor2CountryCode", "a2cc", "a2", "CAMEO/ISO 3166 alpha-3 country"),
+                                     ("ActionGeo_CountryCode", "geo_cc", "geo", "FIPS 10-4 country")):
+        grouped_warnings(con, summary, f"""SELECT {raw}, min(line), count(*) FROM gd_rows
+            WHERE {raw} IS NOT NULL AND {mapped} IS NULL GROUP BY {raw} ORDER BY 2""", field,
+            lambda v, what=what: f"{v!r} is not a known {what} code (row kept without it)")
+
+    sha8 = info.sha256[:8]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE gd_ids AS
+        SELECT line, base_id, n, first_line,
+               base_id || CASE WHEN n > 1 THEN '~' || n ELSE '' END
+                       || CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.id = base_id
+                                            || CASE WHEN n > 1 THEN '~' || n ELSE '' END)
+                               THEN '~' || {sql_str(sha8)} ELSE '' END AS id
+        FROM (SELECT line, base_id, row_number() OVER (PARTITION BY base_id ORDER BY line) AS n,
+                     min(line) OVER (PARTITION BY base_id) AS first_line FROM gd_rows)""")
+    summary.collisions = con.execute(f"""
+        INSERT INTO import_collisions
+        SELECT {sql_str(info.import_id)}, 'gdelt', base_id, first_line, line, id,
+               CASE WHEN n > 1 THEN 'GLOBALEVENTID repeated in this file'
+                    ELSE 'GLOBALEVENTID already imported from another file' END
+        FROM gd_ids WHERE id <> base_id""").fetchone()[0]
+    if summary.collisions:
+        summary.warn(None, "GLOBALEVENTID",
+                     f"{summary.collisions} duplicate id(s) kept under suffixed ids (see import_collisions)")
+
+    add_source(con, info, f"GDELT {version} event export", "The GDELT Project",
+               license="GDELT terms: unlimited use with citation of the GDELT Project",
+               url="https://www.gdeltproject.org/")
+    iid = sql_str(info.import_id)
+    con.execute(f"""
+        INSERT INTO events (id, type, date, date_precision, year, day, status, place_country, place_city,
+                            title_en, confidence, confidence_note, origin, import_id)
+        SELECT i.id, coalesce(r.type, 'other'), strftime(r.day, '%Y-%m-%d'), 'day', year(r.day), r.day, 'held',
+               r.geo, r.geo_name,
+               coalesce(r.actor1, '(no actor)') || ' — ' || coalesce(r.label, 'CAMEO ' || r.event_code)
+                   || coalesce(' — ' || r.actor2, ''),
+               'low', 'machine-coded news event (GDELT, CAMEO ' || coalesce(r.event_code, '?') || '); not verified',
+               'gdelt', {iid}
+        FROM gd_rows r JOIN gd_ids i USING (line)""")
+    progress(int(info.size * 0.75), info.size, "writing")
+    con.execute("""
+        INSERT INTO event_countries
+        SELECT DISTINCT i.id, c FROM gd_rows r JOIN gd_ids i USING (line),
+               LATERAL (VALUES (r.a1), (r.a2), (r.geo)) v(c) WHERE c IS NOT NULL""")
+    con.execute(f"""
+        INSERT INTO event_cameo
+        SELECT i.id, r.event_code, r.base_code, r.root_code, r.label, r.quad, r.goldstein, r.mentions, r.tone,
+               r.actor1, r.actor2, r.url, {iid}
+        FROM gd_rows r JOIN gd_ids i USING (line)""")
+    con.execute(f"""
+        INSERT INTO evidence
+        SELECT 'event', i.id, 0, {sql_str(info.source_id)},
+               {sql_str(info.name)} || ' line ' || r.line || ', GLOBALEVENTID ' || r.gid,
+               left(coalesce(r.url, concat_ws(' | ', r.actor1, r.event_code, r.actor2, r.geo_name), r.gid), 200), NULL
+        FROM gd_rows r JOIN gd_ids i USING (line)""")
+    summary.rows_imported = con.execute("SELECT count(*) FROM gd_rows").fetchone()[0]
+    con.execute("DROP TABLE gd_rows")
+    con.execute("DROP TABLE gd_ids")
+    progress(info.size, info.size, "done")

@@ -1,0 +1,381 @@
+"""IATI activity XML (standard 2.01-2.03) -> projects, transactions, sectors, recipients.
+
+The file is streamed with lxml ``iterparse`` and every ``<iati-activity>`` is
+cleared (and its earlier siblings removed) once read, so memory does not grow
+with the file.  The parser is hardened: a DOCTYPE (and so any entity
+declaration) is refused before parsing, entities are never resolved, no
+network access, no DTD loading, and lxml's huge-tree limits stay on.
+
+One activity becomes one project ``iati:<iati-identifier>``.  Every
+transaction is kept in ``transactions`` with its own type, currency and value
+date; commitments (type 2) and disbursements (type 3) are also amounts of
+kind commitment / disbursement, each on its own row, never added together.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+from lxml import etree
+
+from .. import money
+from . import codes
+from .common import DataError, FileInfo, Progress, Summary, Writer, add_source, register, truncate
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+VERSIONS = ("2.01", "2.02", "2.03")
+# one transaction above this many US dollars is flagged as implausible
+IMPLAUSIBLE_USD = 10e9
+
+COLUMNS = {
+    "projects": ("id", "title_en", "title_ru", "title_kk", "donor", "agency", "recipient", "sector",
+                 "purpose_code", "dac_code", "sector_group", "instrument", "signed", "start_date", "end_date",
+                 "year", "status", "initiative", "summary_en", "confidence", "confidence_note", "origin",
+                 "import_id"),
+    "project_ids": ("project_id", "scheme", "value"),
+    "amounts": ("record_kind", "record_id", "seq", "value", "currency", "kind", "year", "fiscal_year",
+                "approximate", "note", "value_usd", "usd_rate", "usd_rate_note"),
+    "evidence": ("record_kind", "record_id", "seq", "source_id", "locator", "quote", "note"),
+    "transactions": ("project_id", "seq", "type_code", "type", "date", "value", "currency", "value_date",
+                     "value_usd", "provider_ref", "receiver_ref", "line", "import_id"),
+    "project_recipients": ("project_id", "kind", "code", "vocabulary", "percentage", "import_id"),
+    "project_sectors": ("project_id", "vocabulary", "code", "name", "percentage", "import_id"),
+    "project_orgs": ("project_id", "role", "ref", "type", "name", "import_id"),
+    "import_collisions": ("import_id", "dataset", "identifier", "first_line", "line", "kept_as", "note"),
+}
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_ORG_COUNTRY = re.compile(r"^([A-Z]{2})-(?:GOV-)?\d+$")
+
+
+class _CountingReader:
+    """A file wrapper that counts the bytes lxml has read (for the progress bar)."""
+
+    def __init__(self, f, progress: Progress, total: int):
+        self.f, self.progress, self.total, self.done = f, progress, total, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.done += len(data)
+        self.progress(self.done, self.total)
+        return data
+
+
+def check_prolog(path: Path) -> None:
+    """Refuse a DOCTYPE / ENTITY declaration before the root element (entity expansion, XXE)."""
+    with path.open("rb") as f:
+        head = f.read(65536)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    # the prolog ends at the first element start tag
+    m = re.search(rb"<[A-Za-z_]", head)
+    prolog = head[: m.start()] if m else head
+    d = _DOCTYPE.search(prolog)
+    if d:
+        line = prolog[: d.start()].count(b"\n") + 1
+        raise DataError("the file declares a DTD (<!DOCTYPE>); DTDs and entity declarations are refused "
+                        "(they allow entity-expansion 'billion laughs' and external-entity attacks)",
+                        path, line, "DOCTYPE")
+
+
+def _text(el) -> str | None:
+    return el.text.strip() if el is not None and el.text and el.text.strip() else None
+
+
+def _narratives(el, default_lang: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if el is None:
+        return out
+    for n in el:
+        if n.tag != "narrative" or not n.text or not n.text.strip():
+            continue
+        lang = (n.get(XML_LANG) or default_lang or "en").lower()[:2]
+        out.setdefault(lang, " ".join(n.text.split()))
+    if not out and el.text and el.text.strip():      # 1.x style text directly in the element
+        out[default_lang or "en"] = " ".join(el.text.split())
+    return out
+
+
+def _float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value.strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = value.strip()[:10]
+    return v if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else None
+
+
+class _Context:
+    def __init__(self, con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary):
+        self.con, self.info, self.summary = con, info, summary
+        self.w = Writer(con, COLUMNS)
+        self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
+        self.existing = {r[0] for r in con.execute(
+            "SELECT id FROM projects WHERE origin = 'iati'").fetchall()}
+        states = {}
+        for aid, country in con.execute(
+                "SELECT id, country FROM actors WHERE kind = 'state' AND country IS NOT NULL ORDER BY id").fetchall():
+            states.setdefault(country, aid)
+        self.states = states
+        self.providers = codes.dac_providers()
+        self.countries = codes.countries()
+        self.currencies = codes.currencies()
+        self.sectors = codes.sectors()
+        self.categories = codes.sector_categories()
+        self.ttypes = codes.transaction_types()
+        self.donor_cache: dict[str, str | None] = {}
+
+    def donor(self, ref: str | None) -> str | None:
+        if not ref:
+            return None
+        if ref in self.donor_cache:
+            return self.donor_cache[ref]
+        country = None
+        if ref.startswith("XM-DAC-"):
+            code = ref.split("-")[2]
+            country = self.providers.get(code, {}).get("iso2") or None
+        else:
+            m = _ORG_COUNTRY.match(ref)
+            if m and m.group(1) not in ("XM", "XI", "XC"):
+                country = m.group(1)
+        out = self.states.get(country) if country else None
+        self.donor_cache[ref] = out or ref
+        return out or ref
+
+
+def _activity(ctx: _Context, act, line: int) -> None:
+    s, info = ctx.summary, ctx.info
+    s.rows_read += 1
+    default_lang = (act.get(XML_LANG) or "en").lower()[:2]
+    default_currency = act.get("default-currency")
+    ident = None
+    title: dict[str, str] = {}
+    summary_en = None
+    reporting = None
+    orgs = []
+    status = None
+    dates: dict[str, str] = {}
+    recipients = []
+    sectors = []
+    finance_type = aid_type = None
+    transactions = []
+    for child in act:
+        tag = child.tag
+        if tag == "iati-identifier":
+            ident = _text(child)
+        elif tag == "title":
+            title = _narratives(child, default_lang)
+        elif tag == "description":
+            if summary_en is None and child.get("type", "1") == "1":
+                d = _narratives(child, default_lang)
+                summary_en = d.get("en") or next(iter(d.values()), None)
+        elif tag == "reporting-org":
+            reporting = (child.get("ref"), child.get("type"), next(iter(_narratives(child, default_lang).values()), None))
+        elif tag == "participating-org":
+            orgs.append((child.get("role"), child.get("ref"), child.get("type"),
+                         next(iter(_narratives(child, default_lang).values()), None)))
+        elif tag == "activity-status":
+            status = child.get("code")
+        elif tag == "activity-date":
+            d = _date(child.get("iso-date"))
+            if d:
+                dates.setdefault(child.get("type") or "", d)
+        elif tag == "recipient-country":
+            recipients.append(("country", child.get("code"), None, child.get("percentage"), child.sourceline))
+        elif tag == "recipient-region":
+            recipients.append(("region", child.get("code"), child.get("vocabulary") or "1",
+                               child.get("percentage"), child.sourceline))
+        elif tag == "sector":
+            sectors.append((child.get("vocabulary") or "1", child.get("code"), child.get("percentage"),
+                            child.sourceline))
+        elif tag == "default-finance-type":
+            finance_type = child.get("code")
+        elif tag == "default-aid-type":
+            aid_type = aid_type or child.get("code")
+        elif tag == "transaction":
+            transactions.append(child)
+
+    if not ident:
+        s.skip("activity without iati-identifier")
+        s.warn(line, "iati-identifier", "activity has no iati-identifier; skipped")
+        return
+    pid = f"iati:{ident}"
+    if ident in ctx.seen or pid in ctx.existing:
+        first = ctx.seen.get(ident)
+        n = 2
+        while f"{pid}~{n}" in ctx.existing or f"{ident}~{n}" in ctx.seen:
+            n += 1
+        kept = f"{pid}~{n}"
+        note = ("identifier repeated in this file" if first is not None
+                else "identifier already imported from another file")
+        ctx.w.add("import_collisions", (info.import_id, "iati", ident, first, line, kept, note))
+        s.collisions += 1
+        s.warn(line, "iati-identifier", f"duplicate identifier {ident} ({note}); kept as {kept}")
+        ctx.seen[f"{ident}~{n}"] = line
+        pid = kept
+    else:
+        ctx.seen[ident] = line
+
+    # recipients
+    countries = []
+    for kind, code, vocab, pct, sl in recipients:
+        pct_f = _float(pct)
+        if kind == "country":
+            code = (code or "").upper()
+            if code not in ctx.countries:
+                s.warn(sl, "recipient-country/@code", f"unknown country code {code!r} (row kept)")
+            countries.append(code)
+        ctx.w.add("project_recipients", (pid, kind, code, vocab, pct_f, info.import_id))
+    recipient = countries[0] if len(countries) == 1 else None
+
+    # sectors: DAC 5-digit (vocabulary 1) decides the project's purpose code
+    best = None
+    for vocab, code, pct, sl in sectors:
+        pct_f = _float(pct)
+        name = None
+        if vocab == "1":
+            name = ctx.sectors.get(code or "")
+            if name is None:
+                s.warn(sl, "sector/@code", f"unknown DAC purpose code {code!r} (row kept)")
+            elif best is None or (pct_f or 0) > (best[1] or 0):
+                best = (code, pct_f)
+        elif vocab == "2":
+            name = ctx.categories.get(code or "")
+        ctx.w.add("project_sectors", (pid, vocab, code, name, pct_f, info.import_id))
+    purpose = best[0] if best else None
+    dac3 = purpose[:3] if purpose else next((c for v, c, _, _ in sectors if v == "2" and c), None)
+    sector = codes.sector_name(purpose or dac3)
+
+    for role, ref, typ, name in orgs:
+        ctx.w.add("project_orgs", (pid, role, ref, typ, name, info.import_id))
+    rep_ref = reporting[0] if reporting else None
+    if reporting:
+        ctx.w.add("project_orgs", (pid, "reporting", rep_ref, reporting[1], reporting[2], info.import_id))
+
+    start = dates.get("2") or dates.get("1")
+    end = dates.get("4") or dates.get("3")
+
+    # transactions
+    seq_amount = 0
+    first_year = None
+    for seq, t in enumerate(transactions):
+        tline = t.sourceline
+        ttype = tdate = value = currency = vdate = prov = recv = None
+        raw_value = None
+        for c in t:
+            tag = c.tag
+            if tag == "transaction-type":
+                ttype = c.get("code")
+            elif tag == "transaction-date":
+                tdate = _date(c.get("iso-date"))
+            elif tag == "value":
+                raw_value = c.text
+                currency = c.get("currency") or default_currency
+                vdate = _date(c.get("value-date"))
+                tline = c.sourceline or tline
+            elif tag == "provider-org":
+                prov = c.get("ref")
+            elif tag == "receiver-org":
+                recv = c.get("ref")
+        ttype = codes.TRANSACTION_LETTERS.get(ttype or "", ttype)
+        if ttype not in ctx.ttypes:
+            s.warn(tline, "transaction-type/@code", f"unknown transaction type {ttype!r} (row kept)")
+        value = _float(raw_value)
+        if value is None:
+            s.warn(tline, "transaction/value", f"value {truncate(raw_value, 40)!r} is not a number; transaction skipped")
+            s.skip("transaction value not a number")
+            continue
+        if not currency:
+            s.warn(tline, "transaction/value/@currency", "no currency and no default-currency (row kept)")
+        elif currency not in ctx.currencies:
+            s.warn(tline, "transaction/value/@currency", f"unknown currency code {currency!r} (row kept)")
+        when = vdate or tdate
+        year = int(when[:4]) if when else None
+        if year is not None and not 1950 <= year <= 2100:
+            s.warn(tline, "transaction/value/@value-date", f"implausible date {when} (row kept)")
+        usd = money.to_usd(value, currency, year) if currency and currency in ctx.currencies else None
+        value_usd = usd.value if usd else None
+        if value_usd is not None and abs(value_usd) > IMPLAUSIBLE_USD:
+            s.warn(tline, "transaction/value",
+                   f"implausible value {value:,.0f} {currency} (about {value_usd:,.0f} USD) in one "
+                   f"{codes.TRANSACTION_KIND.get(ttype or '', 'transaction')} of {ident}; "
+                   f"it may be reported in the wrong currency (e.g. yen as {currency}) (row kept)")
+        kind = codes.TRANSACTION_KIND.get(ttype or "")
+        ctx.w.add("transactions", (pid, seq, ttype, kind, tdate, value, currency, vdate, value_usd, prov, recv,
+                                   tline, info.import_id))
+        if kind in ("commitment", "disbursement"):
+            if first_year is None and year:
+                first_year = year
+            ctx.w.add("amounts", ("project", pid, seq_amount, value, currency, kind, year, False, False,
+                                  f"IATI transaction {seq + 1} (type {ttype})",
+                                  value_usd, usd.rate if usd else None, usd.note if usd else None))
+            seq_amount += 1
+    s.details["transactions"] = s.details.get("transactions", 0) + len(transactions)
+
+    year = int(start[:4]) if start else first_year
+    title_en = title.get("en") or next(iter(title.values()), None) or ident
+    ctx.w.add("projects", (
+        pid, title_en, title.get("ru"), title.get("kk"), ctx.donor(rep_ref), rep_ref, recipient, sector,
+        purpose, dac3, codes.sector_group(dac3), codes.instrument(finance_type, aid_type), None, start, end,
+        year, codes.ACTIVITY_STATUS.get(status or "", "unknown"), None, truncate(summary_en, 2000), "medium",
+        "imported from IATI as published by the reporting organisation", "iati", info.import_id))
+    ctx.w.add("project_ids", (pid, "iati", ident))
+    ctx.w.add("evidence", ("project", pid, 0, info.source_id, f"{info.name} line {line}, iati-identifier {ident}",
+                           truncate(title_en, 200) or ident, None))
+    s.rows_imported += 1
+
+
+@register("iati")
+def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress) -> None:
+    path = info.path
+    check_prolog(path)
+    add_source(con, info, "IATI activity file", "IATI Standard (http://iatistandard.org/)")
+    ctx = _Context(con, info, summary)
+    root_checked = False
+    with path.open("rb") as raw:
+        reader = _CountingReader(raw, progress, info.size)
+        it = etree.iterparse(reader, events=("end",), tag="iati-activity", resolve_entities=False,
+                             no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+                             remove_pis=True)
+        try:
+            for _, act in it:
+                if not root_checked:
+                    root_checked = True
+                    _check_root(act, summary, path)
+                _activity(ctx, act, act.sourceline)
+                act.clear(keep_tail=False)
+                parent = act.getparent()
+                if parent is not None:
+                    while act.getprevious() is not None:
+                        del parent[0]
+            if not root_checked:
+                root = it.root if hasattr(it, "root") else None
+                tag = root.tag if root is not None else None
+                raise DataError(f"no <iati-activity> element found (root element is <{tag}>)", path, 1)
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno or (exc.position[0] if getattr(exc, "position", None) else None)
+            msg = str(exc.msg if hasattr(exc, "msg") else exc)
+            if "encoding" in msg.lower() or "utf-8" in msg.lower() or "not proper" in msg.lower():
+                msg = f"wrong encoding: {msg}"
+            raise DataError(f"malformed XML: {msg}", path, line, "XML") from None
+    ctx.w.flush()
+
+
+def _check_root(act, summary: Summary, path: Path) -> None:
+    tree = act.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise DataError("the file declares a DTD; refused", path, 1, "DOCTYPE")
+    root = act.getparent()
+    version = root.get("version") if root is not None else None
+    if version and version not in VERSIONS:
+        summary.warn(root.sourceline, "iati-activities/@version",
+                     f"version {version} is not one of {', '.join(VERSIONS)}; read as 2.0x")
