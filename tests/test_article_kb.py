@@ -177,3 +177,11 @@ def test_uzbekistan_events_come_with_quotes(bundled_db):
     assert len(article_rows) >= 8
     assert all(s["quote"] and s["locator"] for r in rows for s in r["sources"])
     assert {r["date"][:4] for r in article_rows} >= {"1991", "1992", "1995", "2006", "2011", "2013", "2017"}
+
+
+def test_gazetteer_names_every_actor_in_three_languages(bundled):
+    base, _ = bundled
+    missing = [a.id for a in base.actors.values() if not (a.names.en and a.names.ru and a.names.kk)]
+    assert missing == []
+    states = {a.country for a in base.actors.values() if a.kind == "state"}
+    assert {"JP", "KZ", "UZ", "KG", "TJ", "TM"} <= states

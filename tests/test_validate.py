@@ -262,3 +262,18 @@ def test_conflict_rule_shows_the_funders_value(tmp_path):
         "source: mofa-test-page", "source: shadayeva-2026").replace("source: SWAP", "source: mofa-test-page")
     kb = kb_with(tmp_path / "second", fixed)
     assert run_cli("validate", "--data", str(kb)).exit_code == 0
+
+
+def test_one_page_is_one_source(tmp_path):
+    text = """\
+    sources:
+      - id: diplomat-again
+        kind: news
+        title: The same article under another id
+        url: http://thediplomat.com/2015/10/what-did-abe-accomplish-in-central-asia
+        language: en
+    """
+    lines = problems_for(tmp_path, text)
+    assert len(lines) == 1
+    # files load in name order, so the later one (sources.yaml) is the duplicate
+    assert "sources[pollmann-2015-diplomat] field url: the same page is already source 'diplomat-again'" in lines[0]

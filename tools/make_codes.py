@@ -46,8 +46,19 @@ FIPS = {
     "CG": "CD", "CF": "CG", "AO": "AO", "ZA": "ZM", "ZI": "ZW", "MI": "MW", "MZ": "MZ", "WA": "NA",
     "BC": "BW", "SG": "SN", "ML": "ML", "NG": "NE", "CD": "TD", "CM": "CM", "IV": "CI", "LI": "LR",
     "SL": "SL", "GV": "GN", "BN": "BJ", "TO": "TG", "UV": "BF", "MR": "MR", "ER": "ER", "DJ": "DJ",
-    "MA": "MG", "MP": "MU",
+    "MA": "MG", "MP": "MU", "VT": "VA", "JE": "JE", "GQ": "GU", "MH": "MS", "FJ": "FJ", "VC": "VC",
+    "WE": "PS", "GZ": "PS", "RM": "MH", "BF": "BS", "BH": "BZ", "JM": "JM", "TD": "TT", "BB": "BB",
+    "AC": "AG", "DO": "DM", "GJ": "GD", "ST": "LC", "SC": "KN", "RQ": "PR", "VQ": "VI", "NS": "SR",
+    "GY": "GY", "FG": "GF", "FP": "PF", "NC": "NC", "PP": "PG", "BP": "SB", "NH": "VU", "WS": "WS",
+    "TN": "TO", "KR": "KI", "TV": "TV", "NR": "NR", "PS": "PW", "FM": "FM", "MV": "MV", "SE": "SC",
+    "CN": "KM", "CV": "CV", "TP": "ST", "EK": "GQ", "GB": "GA", "PU": "GW", "GA": "GM", "SH": "SH",
+    "LT": "LS", "WZ": "SZ", "RE": "RE", "MF": "YT", "IM": "IM", "GK": "GG", "MN": "MC", "LS": "LI",
+    "AN": "AD", "SM": "SM", "GI": "GI", "FO": "FO", "GL": "GL", "BD": "BM", "CJ": "KY", "TK": "TC",
+    "VI": "VG", "AA": "AW", "BX": "BN", "MC": "MO", "TT": "TL",
 }
+# CAMEO actor codes for regions and groups of states (not countries): no warning, no country.
+CAMEO_REGIONS = ("AFR", "ASA", "BLK", "BAL", "CAS", "CAU", "CFR", "CRB", "EAF", "EEU", "EUR", "LAM",
+                 "MDE", "MEA", "NAF", "NMR", "PGS", "SAF", "SAM", "SAS", "SCN", "SEA", "WAF", "WST")
 FIPS.pop("CH ")
 
 # Correlates of War state codes -> ISO 3166-1 alpha-2 (AidData country-year aggregates).
@@ -136,6 +147,7 @@ def main(real: Path) -> None:
         countries.append((c, iso.alpha_3 if iso else ("XKX" if c == "XK" else ""), n))
     write("countries.tsv", ["iso2", "iso3", "name"], countries)
     write("fips_countries.tsv", ["fips", "iso2"], FIPS.items())
+    write("cameo_regions.tsv", ["code"], ((c,) for c in CAMEO_REGIONS))
     write("cow_countries.tsv", ["cow", "iso2"], COW.items())
 
     def dac(path: Path):

@@ -247,6 +247,18 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
                 problem(kind, rid, "id", f"the same id is also used by a record in {seen[rid]}")
             seen.setdefault(rid, kind)
 
+    pages: dict[str, str] = {}
+    for sid, src in kb.sources.items():
+        if not src.url:
+            continue
+        page = src.url.strip().rstrip("/").removeprefix("https://").removeprefix("http://").removeprefix("www.")
+        if page in pages:
+            first_file, first_line = kb.origin[("sources", pages[page])]
+            problem("sources", sid, "url", f"the same page is already source {pages[page]!r} "
+                    f"({first_file}:{first_line}); cite that id instead")
+        else:
+            pages[page] = sid
+
     def check_evidence(kind: str, rid: str, evidence, prefix: str = "evidence") -> None:
         for i, ev in enumerate(evidence):
             need(kind, rid, f"{prefix}[{i}].source", "sources", ev.source)

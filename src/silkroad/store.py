@@ -232,6 +232,8 @@ def build(db_path: Path | str | None = None, data_dirs: Iterable[Path] | None = 
                     con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
                 if progress:
                     progress(name, done, total)
+            # [importers] keep the rows of `silkroad import` from the previous database (issue 4)
+            _carry_over_imports(db_path, con)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -242,3 +244,14 @@ def build(db_path: Path | str | None = None, data_dirs: Iterable[Path] | None = 
     finally:
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return {name: len(rows) for name, rows in tables.items()}
+
+
+def _carry_over_imports(old_db_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """[importers] Copy imported rows and the imports table from the previous database, if any."""
+    if not old_db_path.is_file():
+        return
+    try:
+        from .importers import carry_over
+    except ModuleNotFoundError:
+        return
+    carry_over(old_db_path, con)

@@ -44,7 +44,7 @@ def extract(files, lang, gold_path, doc_date, min_confidence):
     """
     read_any = False
     all_cands: list[dict] = []
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for name in files:
         try:
             for cand in pipeline.extract_file(name, lang=lang, doc_date=doc_date):

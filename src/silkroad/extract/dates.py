@@ -50,6 +50,8 @@ _NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?![\d]
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DAY_BEFORE = re.compile(r"(?<![\d.,])(\d{1,2})(?:\s*[-–]\s*\d{1,2})?(?:-?(?:st|nd|rd|th|го|е|ші|шы|сы|сі))?\s*$")
 _DAY_AFTER = re.compile(r"^\s*(\d{1,2})(?:st|nd|rd|th)?(?![\d.,]\d)(?!\s*(?:million|billion|млн|млрд))")
+_SINCE_BEFORE = re.compile(r"(?:\bsince|(?<![\w])с|(?<![\w])со|(?<![\w])from)\s+$", re.I)
+_SINCE_AFTER = re.compile(r"\s*(?:жылдан\s+бері|жылдан\s+бастап|\s*года?\s+по\s+настоящее|-?ж\.?\s*бері)", re.I)
 _FISCAL = re.compile(r"fiscal|финансов|қаржы жыл|FY", re.I)
 
 
@@ -173,6 +175,8 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
     for i, (ys, ye, y) in enumerate(years):
         if i in used_years or not free(ys, ye):
             continue
+        if _SINCE_BEFORE.search(text, max(0, ys - 12), ys) or _SINCE_AFTER.match(text, ye):
+            continue                      # "since 2004", "с 2004 года", "2004 жылдан бері": a period
         fiscal = bool(_FISCAL.search(text[max(0, ys - 15):ye + 25]))
         found.append(DateMention(ys, ye, y, fiscal=fiscal))
     for m in today_re.finditer(text):

@@ -44,9 +44,20 @@ def _compiled(lang: str):
                 body = r"\s+".join(re.escape(w) + r"[\w'’]*" for w in stem.split())
                 parts.append(f"(?P<{name}>{body})")
     regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")", re.I)
+    roles = data.get("roles", {}).get(lang, [])
+    _ROLES[lang] = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(r) for r in roles) + r")", re.I) if roles else None
     generic = data.get("generic", {}).get(lang, [])
     generic_re = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(g) for g in generic) + r")", re.I) if generic else None
     return regex, index, {t: i for i, t in enumerate(priority)}, generic_re
+
+
+_ROLES: dict = {}
+
+
+def names_office(text: str, lang: str) -> bool:
+    _compiled(lang)
+    r = _ROLES.get(lang)
+    return bool(r and r.search(text))
 
 
 def triggers(text: str, lang: str) -> list[Trigger]:
@@ -59,12 +70,23 @@ def triggers(text: str, lang: str) -> list[Trigger]:
     return out
 
 
-def choose(found: list[Trigger], lang: str) -> Trigger | None:
-    """The trigger that names the sentence's event: the highest priority type, strong first."""
+def choose(found: list[Trigger], lang: str, has_amount: bool = False) -> Trigger | None:
+    """The trigger that names the sentence's event.
+
+    With an amount in the sentence a finance type wins; without one, the general finance
+    types (investment, aid announcement, technical cooperation) yield to visits, meetings
+    and agreements.  Then strong before weak, then the priority order of triggers.yaml.
+    """
     if not found:
         return None
     _, _, prio, _ = _compiled(lang)
-    return min(found, key=lambda t: (not t.strong, prio.get(t.event_type, 99), t.start))
+    need_amount = set(load("triggers").get("need_amount", []))
+
+    def key(t):
+        finance = GROUPS.get(t.event_type) == "finance"
+        demoted = (t.event_type in need_amount and not has_amount)
+        return (not (finance and has_amount), not t.strong, demoted, prio.get(t.event_type, 99), t.start)
+    return min(found, key=key)
 
 
 def is_generic(text: str, lang: str) -> bool:

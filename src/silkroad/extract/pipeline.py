@@ -107,7 +107,7 @@ def read_blocks(handle: IO[str], limit: int = BLOCK_CHARS) -> Iterator[tuple[int
 
 # --- extraction ---------------------------------------------------------------
 
-_BIBLIO = re.compile(r"https?://|Available via|\(Accessed|Accessed:|\[in [A-Z]|дата обращения|бб\.\s*\d|стр\.\s*\d|pp\.\s*\d", re.I)
+_BIBLIO = re.compile(r"\(\d{4}\)\s*[«\"“]|https?://|Available via|\(Accessed|Accessed:|\[in [A-Z]|дата обращения|бб\.\s*\d|стр\.\s*\d|pp\.\s*\d", re.I)
 _BIBLIO_ITEM = re.compile(r"^\s*\d{1,3}\.\s")
 _TAB_ROW_YEAR = re.compile(r"^\s*(19[5-9]\d|20[0-4]\d)")
 
@@ -150,7 +150,8 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
     for d in found_dates:
         value = dates_mod.resolve(d, state.anchor, state.doc_date)
         resolved.append((d, value))
-    chosen = events_mod.choose(trig_list, lang)
+    found_amounts = amounts_mod.find(sentence, lang) if trig_list else []
+    chosen = events_mod.choose(trig_list, lang, has_amount=bool(found_amounts))
     table_row = False
     if chosen is None and table_row_type and _TAB_ROW_YEAR.match(sentence):
         chosen = events_mod.Trigger(0, 0, table_row_type, True)
@@ -173,12 +174,12 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
                 best, date = gap, value
         if date is None and chosen.strong and state.para_anchor:
             date, inherited = state.para_anchor, True
-        found_amounts = amounts_mod.find(sentence, lang)
         amount = next((a for a in found_amounts if not a.in_brackets), found_amounts[0] if found_amounts else None)
         if len(countries) == 1 or (not countries and actors):
             dom = state.dominant()
             if dom and dom not in countries:
                 countries.append(dom)
+        has_person = has_person or events_mod.names_office(sentence, lang)
         conf = events_mod.score(strong=chosen.strong, has_date=date is not None and not inherited,
                                 inherited_date=inherited,
                                 has_amount=amount is not None, has_person=has_person,
@@ -192,6 +193,7 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
             "sector": None, "evidence": sentence, "start": base + s, "end": base + e,
             "confidence": conf, "date_precision": dates_mod.precision(date), "lang": lang,
             "approximate": bool(amount and amount.approximate),
+            "_title_amount": bool(amount) and _is_title(sentence),
         }
     for d, value in resolved:          # explicit dates become the anchor of what follows
         if d.explicit and value:
@@ -200,11 +202,25 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
     return result
 
 
+def _is_title(text: str) -> bool:
+    """A headline: one short line without a closing full stop."""
+    t = text.strip()
+    return "\n" not in t and len(t) < 160 and not t.endswith((".", "!", "?", "…", ":", ";"))
+
+
+def _amount_rank(c: dict) -> tuple:
+    """Which of two amounts of one event to keep: the original (non-USD) currency, then the more precise."""
+    digits = len(f"{c['amount']:.6g}".replace(".", "").rstrip("0").lstrip("0"))
+    return (c.get("currency") != "USD", digits)
+
+
 def _merge(a: dict, b: dict) -> bool:
     """Merge ``b`` into ``a`` when both describe one event; True when merged."""
     if events_mod.group(a["event_type"]) != events_mod.group(b["event_type"]):
         return False
     if b["start"] - a["end"] > MERGE_GAP:
+        return False
+    if not a["date"] and b["date"] and not (_is_title(a["evidence"]) or _is_title(b["evidence"])):
         return False
     if a["date"] and b["date"] and a["date"][:4] != b["date"][:4]:
         return False
@@ -217,7 +233,8 @@ def _merge(a: dict, b: dict) -> bool:
     a["end"] = max(a["end"], b["end"])
     if not a["date"] or (b["date"] and len(b["date"]) > len(a["date"])):
         a["date"], a["date_precision"] = b["date"], b["date_precision"]
-    if not a["amount"] and b["amount"]:
+    if b["amount"] and (not a["amount"] or (a.get("_title_amount") and _amount_rank(b) >= _amount_rank(a))):
+        a["_title_amount"] = False
         a["amount"], a["currency"], a["approximate"] = b["amount"], b["currency"], b["approximate"]
     for c in b["countries"]:
         if c not in a["countries"]:
@@ -244,7 +261,7 @@ def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> It
         for s, e in split(text[ls:le], ls):
             sentence = text[s:e]
             if "\t" in sentence and not _TAB_ROW_YEAR.match(sentence):
-                found = events_mod.choose(events_mod.triggers(sentence, plang), plang)
+                found = events_mod.choose(events_mod.triggers(sentence, plang), plang)  # table header
                 state.table_type = found.event_type if found else None
             cand = _sentence_candidate(text, s, e, base, plang, state, gaz, state.table_type if "\t" in sentence else None)
             if cand is None:
@@ -257,6 +274,7 @@ def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> It
 
 
 def _emit(cand: dict) -> Iterator[dict]:
+    cand.pop("_title_amount", None)
     if cand["confidence"] >= MIN_CONFIDENCE:
         end = cand["end"]
         cand["evidence"] = cand.pop("_text", None) or cand["evidence"]

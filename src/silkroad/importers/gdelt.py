@@ -68,6 +68,7 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
     code_table(con, "gd_cameo", ((c, r["label"], r["silkroad_type"]) for c, r in codes.cameo().items()),
                ("code", "label", "type"))
     code_table(con, "gd_iso3", codes.iso3_to_iso2().items(), ("iso3", "iso2"))
+    code_table(con, "gd_regions", ((r["code"],) for r in codes.table("cameo_regions")), ("code",))
     code_table(con, "gd_fips", codes.fips_to_iso2().items(), ("fips", "iso2"))
 
     con.execute(f"""
@@ -111,7 +112,7 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
                                      ("Actor2CountryCode", "a2cc", "a2", "CAMEO/ISO 3166 alpha-3 country"),
                                      ("ActionGeo_CountryCode", "geo_cc", "geo", "FIPS 10-4 country")):
         grouped_warnings(con, summary, f"""SELECT {raw}, min(line), count(*) FROM gd_rows
-            WHERE {raw} IS NOT NULL AND {mapped} IS NULL GROUP BY {raw} ORDER BY 2""", field,
+            WHERE {raw} IS NOT NULL AND {mapped} IS NULL AND {raw} NOT IN (SELECT code FROM gd_regions) GROUP BY {raw} ORDER BY 2""", field,
             lambda v, what=what: f"{v!r} is not a known {what} code (row kept without it)")
 
     sha8 = info.sha256[:8]

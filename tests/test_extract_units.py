@@ -1,0 +1,181 @@
+"""Unit tests of the extraction parts: language, sentences, dates, amounts, gazetteer morphology."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from silkroad.extract import amounts, dates, entities, events, lang, sentences
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2006 жылдың тамыз айында Жапония Премьер-Министрі сапармен барды", "kk"),
+    ("В августе 2006 года премьер-министр Японии посетил Казахстан", "ru"),
+    ("Japan signed a loan agreement with Uzbekistan", "en"),
+])
+def test_language(text, expected):
+    assert lang.detect(text) == expected
+
+
+def _values(text, language):
+    return [d.value() for d in dates.find(text, language)]
+
+
+@pytest.mark.parametrize("text,language,value,precision", [
+    ("2006 жылдың тамыз айында Коидзуми келді", "kk", "2006-08", "month"),
+    ("2017 жылдың мамыр айында кездесу өтті", "kk", "2017-05", "month"),
+    ("в августе 2006 года состоялся визит", "ru", "2006-08", "month"),
+    ("August 28, 2004 the dialogue began", "en", "2004-08-28", "day"),
+    ("2002 жылы 12 сәуірде Қытайда", "kk", "2002-04-12", "day"),
+    ("13 августа 2020 года в городе Бишкек", "ru", "2020-08-13", "day"),
+    ("Бишкек, 14.08.20 /Кабар/", "ru", "2020-08-14", "day"),
+    ("On 19 February 2024, JICA signed", "en", "2024-02-19", "day"),
+    ("Жапония 1995 жылы несие берді", "kk", "1995", "year"),
+])
+def test_absolute_dates(text, language, value, precision):
+    assert value in _values(text, language)
+    assert dates.precision(value) == precision
+
+
+def test_since_is_not_an_event_date():
+    assert _values("встречи проводились с 2004 года", "ru") == []
+    assert _values("2004 жылдан бері жұмыс істейді", "kk") == []
+
+
+def test_may_the_verb_is_not_a_month():
+    assert all(d.month != 5 for d in dates.find("Japan may provide a loan", "en"))
+
+
+@pytest.mark.parametrize("text,language,anchor,doc_date,value", [
+    ("сол жылдың қаңтарында жоспар таныстырылды", "kk", "1998-08", None, "1998-01"),
+    ("келесі жылдың қаңтарында қарым-қатынас орнады", "kk", "1991", None, "1992-01"),
+    ("the following year a loan was signed", "en", "2010", None, "2011"),
+    ("в следующем году будет саммит", "ru", None, "2023-09-21", "2024"),
+    ("12 сәуірде кездесті", "kk", None, "2002-06-01", "2002-04-12"),
+    ("бүгін, 9 тамызда Астанаға келмейтін болды", "kk", None, "2024-08-09", "2024-08-09"),
+])
+def test_relative_dates(text, language, anchor, doc_date, value):
+    found = dates.find(text, language)
+    resolved = [dates.resolve(d, anchor, doc_date) for d in found]
+    assert value in resolved
+
+
+@pytest.mark.parametrize("text,language,value,currency,approx", [
+    ("Кишида шамамен 24 миллиард иен беретінін жариялады", "kk", 24e9, "JPY", True),
+    ("Барлық қаражат (1,6 млрд доллар)", "kk", 1.6e9, "USD", False),
+    ("a loan of 27.423 billion yen", "en", 27.423e9, "JPY", False),
+    ("JICA provides ODA Loan for US$250m", "en", 250e6, "USD", False),
+    ("в размере 305 млн. японских иен", "ru", 305e6, "JPY", False),
+    ("¥2.7 billion for roads", "en", 2.7e9, "JPY", False),
+    ("кредит в размере 11,87 миллиарда иен", "ru", 11.87e9, "JPY", False),
+    ("up to 37,000 million yen", "en", 37e9, "JPY", True),
+    ("$11.96 млн.", "ru", 11.96e6, "USD", False),
+])
+def test_amounts(text, language, value, currency, approx):
+    found = amounts.find(text, language)
+    assert found, text
+    assert found[0].value == pytest.approx(value)
+    assert found[0].currency == currency
+    assert found[0].approximate is approx
+
+
+def test_percent_and_counts_are_not_amounts():
+    assert amounts.find("процентной ставкой 1,4%", "ru") == []
+    assert amounts.find("подписали 9 двусторонних документов", "ru") == []
+
+
+def test_sentences_keep_initials_and_abbreviations():
+    text = ("Ш.А. Шадаева мен П.К. Килыбаева т.ғ.к. атағын алды. Жапония 2,5 млрд. доллар берді. "
+            "Interview of A.P. Losyukov to Interfax. В 2006 г. Коидзуми посетил Астану. Новая фраза.")
+    spans = sentences.split(text)
+    parts = [text[s:e] for s, e in spans]
+    assert parts == [
+        "Ш.А. Шадаева мен П.К. Килыбаева т.ғ.к. атағын алды.",
+        "Жапония 2,5 млрд. доллар берді.",
+        "Interview of A.P. Losyukov to Interfax.",
+        "В 2006 г. Коидзуми посетил Астану.",
+        "Новая фраза.",
+    ]
+
+
+def test_sentence_offsets_with_shift():
+    spans = sentences.split("One. Two.", offset=100)
+    assert spans == [(100, 104), (105, 109)]
+
+
+def test_kazakh_suffix_chains():
+    assert entities.is_suffix_chain("ға")
+    assert entities.is_suffix_chain("дағы")       # locative + attributive
+    assert entities.is_suffix_chain("ның")
+    assert entities.is_suffix_chain("мен")
+    assert not entities.is_suffix_chain("ский")
+    assert not entities.is_suffix_chain("абвгд")
+
+
+@pytest.fixture(scope="module")
+def small_kb(tmp_path_factory):
+    d = tmp_path_factory.mktemp("kb")
+    (d / "actors.yaml").write_text(textwrap.dedent("""\
+        actors:
+          - id: japan
+            kind: state
+            country: JP
+            names: {en: Japan, ru: Япония, kk: Жапония}
+          - id: kazakhstan
+            kind: state
+            country: KZ
+            names: {en: Kazakhstan, ru: Казахстан, kk: Қазақстан}
+          - id: uzbekistan
+            kind: state
+            country: UZ
+            names: {en: Uzbekistan, ru: Узбекистан, kk: Өзбекстан}
+          - id: turkmenistan
+            kind: state
+            country: TM
+            names: {en: Turkmenistan, ru: Туркменистан, kk: Түрікменстан}
+          - id: junichiro-koizumi
+            kind: person
+            country: JP
+            names: {en: Junichiro Koizumi, ru: Дзюнъитиро Коидзуми, kk: Дзюнитиро Коидзуми}
+            aliases: {en: [Koizumi], ru: [Коидзуми, Дзюнитиро Коидзуми], kk: [Коидзуми]}
+        """), encoding="utf-8")
+    return entities.gazetteer((d,))
+
+
+def _found(gaz, text):
+    return {(text[m.start:m.end], m.actor) for m in gaz.find(text) if m.actor}
+
+
+def test_kazakh_case_forms(small_kb):
+    text = "Қазақстанға, Өзбекстанмен, Түрікменстанның, Жапонияның, Қазақстандағы, Коидзумидің"
+    assert _found(small_kb, text) == {
+        ("Қазақстанға", "kazakhstan"), ("Өзбекстанмен", "uzbekistan"), ("Түрікменстанның", "turkmenistan"),
+        ("Жапонияның", "japan"), ("Қазақстандағы", "kazakhstan"), ("Коидзумидің", "junichiro-koizumi")}
+
+
+def test_russian_inflection(small_kb):
+    text = "Узбекистану помог вместе с Японией, визит Дзюнитиро Коидзуми в Казахстане"
+    assert _found(small_kb, text) == {
+        ("Узбекистану", "uzbekistan"), ("Японией", "japan"), ("Дзюнитиро Коидзуми", "junichiro-koizumi"),
+        ("Казахстане", "kazakhstan")}
+
+
+def test_english_and_no_partial_words(small_kb):
+    found = _found(small_kb, "Koizumi visited Kazakhstan; Japan's aid. Japanology is not Japan.")
+    assert ("Koizumi", "junichiro-koizumi") in found
+    assert ("Kazakhstan", "kazakhstan") in found
+    assert all(t != "Japanology" for t, _ in found)
+
+
+def test_region_expands_to_five_countries(small_kb):
+    codes = {c for m in small_kb.find("Орталық Азия елдеріне көмек") for c in m.countries}
+    assert codes == {"KZ", "KG", "TJ", "TM", "UZ"}
+
+
+def test_trigger_choice_prefers_finance_with_amount():
+    s = "JICA signed a loan agreement of 15 billion yen during the visit"
+    chosen = events.choose(events.triggers(s, "en"), "en", has_amount=True)
+    assert chosen.event_type == "loan"
+    s2 = "Nurtleu met with Iwaya to discuss investment cooperation"
+    assert events.choose(events.triggers(s2, "en"), "en", has_amount=False).event_type == "meeting"

@@ -1,0 +1,275 @@
+"""`silkroad import iati`: the real IATI files of ../shared, bad input, idempotence, atomicity, build."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from silkroad import store
+from silkroad.cli import cli
+
+KB_SMALL = Path(__file__).parent / "fixtures" / "kb_small"
+DPORTAL = "iati_activities/dportal_covid19_central_asia_activities_2021.xml"
+MOFA = "iati_activities/mofa_japan_activity_XM-DAC-701-2-2020003078.xml"
+
+
+def build_db(path: Path) -> Path:
+    store.build(path, [KB_SMALL])
+    return path
+
+
+def run(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def dump(db: Path) -> dict[str, list]:
+    """Every table's rows, sorted: two equal dumps mean two equal databases."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in sorted(tables)}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "kb.duckdb")
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    from conftest import REAL as real_data
+
+    if not real_data.is_dir():
+        pytest.skip(f"real data not found at {real_data} (../shared is absent in this checkout)")
+    path = build_db(tmp_path_factory.mktemp("iati") / "kb.duckdb")
+    result = run(path, "import", "iati", str(real_data / DPORTAL), str(real_data / MOFA))
+    assert result.exit_code == 0, result.output
+    return path, result
+
+
+def test_counts_match_an_independent_count(imported, real_data: Path):
+    db, result = imported
+    root = ET.parse(real_data / DPORTAL).getroot()
+    acts = root.findall("iati-activity")
+    assert len(acts) == 208
+    n_tx = sum(len(a.findall("transaction")) for a in acts)
+    assert n_tx == 1476
+    assert "read 208, imported 208" in result.output
+    assert "1476 transactions" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    imp = con.execute("SELECT import_id FROM imports WHERE file_name = ?", [Path(DPORTAL).name]).fetchone()[0]
+    assert con.execute("SELECT count(*) FROM projects WHERE import_id = ?", [imp]).fetchone()[0] == 208
+    assert con.execute("SELECT count(*) FROM transactions WHERE import_id = ?", [imp]).fetchone()[0] == 1476
+    by_type = dict(con.execute("SELECT type_code, count(*) FROM transactions WHERE import_id = ? GROUP BY 1",
+                               [imp]).fetchall())
+    assert by_type == {"4": 733, "2": 231, "11": 198, "3": 191, "1": 104, "5": 19}
+
+    # commitment totals per recipient country and currency, straight from the XML
+    expected: dict[tuple, float] = defaultdict(float)
+    for a in acts:
+        countries = [r.get("code") for r in a.findall("recipient-country")]
+        if len(countries) != 1:
+            continue
+        for t in a.findall("transaction"):
+            if t.find("transaction-type").get("code") == "2":
+                v = t.find("value")
+                expected[(countries[0], v.get("currency") or a.get("default-currency"))] += float(v.text)
+    got = dict(((r, c), v) for r, c, v in con.execute(
+        "SELECT p.recipient, t.currency, sum(t.value) FROM transactions t JOIN projects p ON p.id = t.project_id "
+        "WHERE t.import_id = ? AND t.type_code = '2' AND p.recipient IS NOT NULL GROUP BY 1, 2", [imp]).fetchall())
+    assert got.keys() == expected.keys()
+    for k in expected:
+        assert got[k] == pytest.approx(expected[k]), k
+    # commitments and disbursements are separate amounts, never summed into one
+    kinds = dict(con.execute("SELECT a.kind, count(*) FROM amounts a JOIN projects p ON p.id = a.record_id "
+                             "WHERE p.import_id = ? GROUP BY 1", [imp]).fetchall())
+    assert kinds == {"commitment": 231, "disbursement": 191}
+    # multi-country activities keep every country with its percentage
+    multi = con.execute("SELECT count(DISTINCT project_id) FROM project_recipients WHERE import_id = ? "
+                        "AND kind = 'country' GROUP BY ALL HAVING count(*) > 1", [imp]).fetchall()
+    assert con.execute("SELECT count(*) FROM (SELECT project_id FROM project_recipients WHERE import_id = ? AND "
+                       "kind = 'country' GROUP BY 1 HAVING count(*) > 1)", [imp]).fetchone()[0] == 4
+    del multi
+    con.close()
+
+
+def test_imported_projects_show_in_listings_and_link(imported):
+    db, _ = imported
+    import json
+
+    rows = json.loads(run(db, "projects", "--country", "KZ", "--format", "json").output)
+    origins = {r["origin"] for r in rows}
+    assert origins == {"curated", "iati"}
+    iati = [r for r in rows if r["origin"] == "iati"]
+    assert all(r["sources"] and r["sources"][0]["id"].startswith("import-iati-") for r in iati)
+    assert all("line" in r["sources"][0]["locator"] for r in iati)
+    con = duckdb.connect(str(db), read_only=True)
+    links = dict(con.execute("SELECT project_id, linked_to FROM project_links").fetchall())
+    con.close()
+    assert links == {"iati:46004-54188-001-LN3940": "prj-kz-2020-adb-active-response",
+                     "iati:41AAA-22709-001": "prj-uz-2020-covid-procurement"}
+    stats = run(db, "stats", "--by", "origin", "--format", "json")
+    assert {r["origin"] for r in json.loads(stats.output)} >= {"curated", "iati"}
+
+
+def test_mofa_yen_as_usd_is_a_located_warning(db: Path, real_data: Path):
+    result = run(db, "import", "iati", str(real_data / MOFA))
+    assert result.exit_code == 0
+    assert f"{real_data / MOFA}:27: field transaction/value: implausible value 200,000,000,000 USD" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM import_warnings WHERE line = 27").fetchone()[0] == 1
+    con.close()
+
+
+def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
+    before = dump(db)
+    assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0
+    assert dump(db) == before
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    once = dump(db)
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    assert dump(db) == once
+
+
+def test_failure_mid_file_leaves_the_database_unchanged(db: Path, real_data: Path, monkeypatch):
+    from silkroad.importers import iati
+
+    real = iati._activity
+    calls = {"n": 0}
+
+    def failing(ctx, act, line):
+        calls["n"] += 1
+        if calls["n"] == 150:
+            raise RuntimeError("injected failure")
+        return real(ctx, act, line)
+
+    before = dump(db)
+    monkeypatch.setattr(iati, "_activity", failing)
+    with pytest.raises(RuntimeError):
+        run(db, "import", "iati", str(real_data / DPORTAL))
+    assert calls["n"] == 150
+    assert dump(db) == before
+
+
+def test_build_keeps_imports_and_unlink(db: Path, real_data: Path):
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    imported = dump(db)
+    store.build(db, [KB_SMALL])
+    assert dump(db) == imported
+    result = run(db, "import", "unlink", "iati:41AAA-22709-001")
+    assert result.exit_code == 0 and "unlinked" in result.output
+    # the unlink survives a re-import
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM project_links WHERE project_id = 'iati:41AAA-22709-001'").fetchone()[0] == 0
+    con.close()
+
+
+def test_duplicate_identifiers_go_to_the_collision_log(db: Path, real_data: Path, tmp_path: Path):
+    text = (real_data / MOFA).read_text(encoding="utf-8")
+    start, end = text.index("<iati-activity"), text.index("</iati-activity>") + len("</iati-activity>")
+    doubled = tmp_path / "doubled.xml"
+    doubled.write_text(text[:end] + "\n" + text[start:end] + text[end:], encoding="utf-8")
+    result = run(db, "import", "iati", str(doubled))
+    assert result.exit_code == 0
+    assert "read 2, imported 2" in result.output and "1 duplicate identifier(s)" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT identifier, kept_as FROM import_collisions").fetchall() == [
+        ("XM-DAC-701-2-2020003078", "iati:XM-DAC-701-2-2020003078~2")]
+    con.close()
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<iati-activities version="2.03"><iati-activity><iati-identifier>&lol3;</iati-identifier></iati-activity></iati-activities>
+"""
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+<iati-activities version="2.03"><iati-activity><iati-identifier>&e;</iati-identifier></iati-activity></iati-activities>
+"""
+
+
+@pytest.mark.parametrize("name, content, code, message", [
+    ("laughs.xml", BILLION_LAUGHS.encode(), 1, ":2: field DOCTYPE: the file declares a DTD"),
+    ("xxe.xml", XXE.encode(), 1, "field DOCTYPE"),
+    ("truncated.xml", None, 1, "malformed XML"),
+    ("latin1.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03"><iati-activity>'
+                   '<iati-identifier>X</iati-identifier><title><narrative>Caf\xe9</narrative></title>'
+                   '</iati-activity></iati-activities>'.encode("latin-1"), 1, "wrong encoding"),
+    ("empty.xml", b"", 1, "the file is empty"),
+    ("noactivity.xml", b'<?xml version="1.0"?>\n<html><body/></html>', 1, "no <iati-activity> element"),
+    ("undefined-entity.xml", b'<iati-activities><iati-activity><iati-identifier>&nope;</iati-identifier>'
+                             b'</iati-activity></iati-activities>', 1, "malformed XML"),
+])
+def test_bad_xml_is_a_clear_error_and_changes_nothing(db: Path, real_data: Path, tmp_path: Path,
+                                                      name, content, code, message):
+    path = tmp_path / name
+    if content is None:
+        content = (real_data / DPORTAL).read_bytes()[:500_000]
+    path.write_bytes(content)
+    before = dump(db)
+    result = run(db, "import", "iati", str(path))
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert str(path) in result.output
+    assert "the database at" in result.output and "was not changed" in result.output
+    assert "Traceback" not in result.output
+    assert dump(db) == before
+
+
+def test_truncated_xml_names_the_line(db: Path, real_data: Path, tmp_path: Path):
+    path = tmp_path / "cut.xml"
+    path.write_bytes((real_data / DPORTAL).read_bytes()[:500_000])
+    result = run(db, "import", "iati", str(path))
+    last_line = path.read_bytes().count(b"\n") + 1
+    assert f"{path}:{last_line}: field XML: malformed XML" in result.output
+
+
+def test_directory_and_missing_file_are_usage_errors(db: Path, tmp_path: Path):
+    before = dump(db)
+    result = run(db, "import", "iati", str(tmp_path))
+    assert result.exit_code == 2 and "is a directory" in result.output
+    result = run(db, "import", "iati", str(tmp_path / "nope.xml"))
+    assert result.exit_code == 2 and "no such file" in result.output
+    result = run(tmp_path / "no.duckdb", "import", "iati", str(KB_SMALL / "kb.yaml"))
+    assert result.exit_code == 2 and "no database" in result.output
+    assert dump(db) == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_real_xml_never_crashes(db: Path, real_data: Path, tmp_path: Path, data):
+    """Mutate a slice of the real file: the import either succeeds or fails cleanly, db unchanged on failure."""
+    raw = (real_data / MOFA).read_bytes()
+    op = data.draw(st.sampled_from(["cut", "flip", "delete", "insert"]))
+    i = data.draw(st.integers(0, len(raw) - 1))
+    if op == "cut":
+        mutated = raw[:i]
+    elif op == "flip":
+        mutated = raw[:i] + bytes([raw[i] ^ data.draw(st.integers(1, 255))]) + raw[i + 1:]
+    elif op == "delete":
+        j = data.draw(st.integers(i, min(len(raw), i + 40)))
+        mutated = raw[:i] + raw[j:]
+    else:
+        mutated = raw[:i] + data.draw(st.sampled_from([b"<", b"&", b"]]>", b"<!DOCTYPE a>", b"\xff", b"\x00"])) + raw[i:]
+    path = tmp_path / "mutated.xml"
+    path.write_bytes(mutated)
+    before = dump(db)
+    result = run(db, "import", "iati", "--dry-run", str(path))
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 1:
+        assert "error:" in result.output and "Traceback" not in result.output
+    assert dump(db) == before
