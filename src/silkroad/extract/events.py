@@ -60,13 +60,39 @@ def names_office(text: str, lang: str) -> bool:
     return bool(r and r.search(text))
 
 
+@functools.cache
+def _automaton(lang: str):
+    import ahocorasick
+
+    data = load("triggers")
+    auto = ahocorasick.Automaton()
+    for etype in data["priority"]:
+        for strength in ("strong", "weak"):
+            for stem in data["types"].get(etype, {}).get(lang, {}).get(strength, []) or []:
+                stem = " ".join(str(stem).lower().split())
+                if stem and not auto.exists(stem):
+                    auto.add_word(stem, (len(stem), etype, strength == "strong"))
+    auto.make_automaton()
+    return auto
+
+
+_SPACES = re.compile(r"\s+")
+
+
 def triggers(text: str, lang: str) -> list[Trigger]:
-    regex, index, _, _ = _compiled(lang)
+    """Trigger words in ``text``: stems matched at the start of a word (Aho-Corasick)."""
+    low = text.lower()
+    if "  " in low or "\n" in low or "\t" in low or "\xa0" in low:
+        low = _SPACES.sub(" ", low).ljust(len(text))[:len(text)] if len(_SPACES.sub(" ", low)) == len(low) else low
     out = []
-    for m in regex.finditer(text):
-        name = m.lastgroup
-        etype, strong = index[int(name[1:])]
-        out.append(Trigger(m.start(), m.end(), etype, strong))
+    for end, (length, etype, strong) in _automaton(lang).iter(low):
+        start = end - length + 1
+        if start > 0 and low[start - 1].isalnum():
+            continue
+        stop = end + 1
+        while stop < len(low) and (low[stop].isalnum() or low[stop] in "'’"):
+            stop += 1
+        out.append(Trigger(start, stop, etype, strong))
     return out
 
 

@@ -7,6 +7,7 @@ English.  Short or ambiguous Cyrillic text goes to lingua, restricted to the thr
 from __future__ import annotations
 
 import functools
+import re
 
 LANGS = ("kk", "ru", "en")
 KK_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -20,25 +21,31 @@ def _lingua():
         Language.KAZAKH, Language.RUSSIAN, Language.ENGLISH).build()
 
 
-def detect(text: str, default: str = "en") -> str:
-    """The language of ``text``: "kk", "ru" or "en" (``default`` when it has no letters)."""
+_CYR = re.compile(r"[\u0400-\u04ff]")
+_KK = re.compile("[" + "".join(sorted(KK_LETTERS)) + "]")
+_LAT = re.compile(r"[A-Za-z]")
+
+
+def detect(text: str, default: str | None = None) -> str:
+    """The language of ``text``: "kk", "ru" or "en".
+
+    ``default`` (the language of the surrounding block) is returned for text too short to
+    tell; without it lingua decides.
+    """
     sample = text[:4000]
-    cyr = lat = kk = 0
-    for ch in sample:
-        if "\u0400" <= ch <= "\u04ff":
-            cyr += 1
-            if ch in KK_LETTERS:
-                kk += 1
-        elif ("a" <= ch <= "z") or ("A" <= ch <= "Z"):
-            lat += 1
+    cyr = len(_CYR.findall(sample))
+    lat = len(_LAT.findall(sample))
     if cyr == 0 and lat == 0:
-        return default
+        return default or "en"
     if lat > cyr:
         return "en"
+    kk = len(_KK.findall(sample))
     if kk >= 2 or (kk and kk / cyr > 0.01):
         return "kk"
     if cyr >= 60:
         return "ru"
+    if default:
+        return default
     try:
         from lingua import Language
 

@@ -60,10 +60,14 @@ def sniff_encoding(head: bytes) -> str:
         return "cp1251"
 
 
-def _html_text(raw: bytes) -> str:
+def _html_text(raw: bytes, encoding: str = "utf-8") -> str:
     import lxml.html
 
-    doc = lxml.html.document_fromstring(raw)
+    text = raw.decode(encoding, errors="replace")
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    if not text.strip():
+        return ""
+    doc = lxml.html.document_fromstring(text)
     for bad in doc.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     for el in doc.iter("p", "div", "br", "li", "h1", "h2", "h3", "h4", "tr", "title"):
@@ -81,7 +85,7 @@ def open_text(path: str | Path, stream: IO[bytes] | None = None) -> tuple[IO[str
     encoding = sniff_encoding(head)
     is_html = str(path).lower().endswith((".html", ".htm")) or head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
     if is_html:
-        text = _html_text(buffered.read(200 * 1024 * 1024))
+        text = _html_text(buffered.read(200 * 1024 * 1024), encoding)
         return io.StringIO(text), encoding + "+html"
     return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=""), encoding
 

@@ -195,7 +195,15 @@ def add_evidence(event_id: str, cand: dict, kb_dir: str | Path, source: dict | N
             ev = evidence_for(cand, src["id"])
             item = (f"{ind}- source: {ev['source']}\n{ind}  locator: {json.dumps(ev['locator'])}\n"
                     f"{ind}  quote: {json.dumps(ev['quote'], ensure_ascii=False)}\n")
-            lines.insert(i + 1, item)
+            j = i + 1
+            key_indent = len(m.group(1))
+            while j < len(lines) and (not lines[j].strip() or len(lines[j]) - len(lines[j].lstrip(" ")) > key_indent
+                                      or (lines[j].lstrip(" ").startswith("- ") and len(lines[j]) - len(lines[j].lstrip(" ")) == key_indent
+                                          and not re.match(r"^\s*- id:", lines[j]))):
+                j += 1
+            while j > i + 1 and not lines[j - 1].strip():
+                j -= 1
+            lines.insert(j, item)
             path.write_text("".join(lines), encoding="utf-8")
             _check(path, before)
             return path

@@ -61,7 +61,7 @@ def _rows(info: FileInfo, progress: Progress):
             if not row:
                 continue
             if len(row) != len(header):
-                field = header[len(row) - 1] if len(row) < len(header) else header[-1]
+                field = header[len(row)] if len(row) < len(header) else header[-1]   # the first missing one
                 raise DataError(f"wrong number of columns: expected {len(header)}, found {len(row)}", info.path,
                                 reader.line_num, field)
             if n % 5000 == 0:

@@ -249,8 +249,11 @@ class Writer:
                     arrays.append(pa.array(values))
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     arrays.append(pa.array([None if v is None else str(v) for v in values]))
-            batch = pa.table(arrays, names=list(cols))  # noqa: F841  (read by DuckDB below)
-            self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM batch")
+            self.con.register("_silkroad_batch", pa.table(arrays, names=list(cols)))
+            try:
+                self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM _silkroad_batch")
+            finally:
+                self.con.unregister("_silkroad_batch")
             self.counts[name] += len(buf)
             buf.clear()
 
@@ -443,7 +446,7 @@ def csv_failure(exc: Exception, path: Path, columns: Sequence[str] | None = None
     m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if m:
         expected, found = int(m.group(1)), int(m.group(2))
-        field = columns[min(found, expected) - 1] if columns and found < expected else (
+        field = columns[found] if columns and found < expected else (
             columns[-1] if columns else None)
         return DataError(f"wrong number of columns: expected {expected}, found {found}", path, line,
                          field or "columns")

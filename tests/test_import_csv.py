@@ -1,0 +1,255 @@
+"""`silkroad import crs|gdelt|aiddata`: real GDELT and AidData files, a synthetic CRS file, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_import_iati import build_db, dump, run
+
+GDELT = "gdelt/gdelt_v1_events_sample_20160728.tsv"
+AGG = "aiddata/gcdf3_china_country_year_central_asia_cow.csv"
+
+# Official CRS bulk-file column names (OECD CRS .txt), in the published order.
+CRS_COLUMNS = ["Year", "DonorCode", "DonorName", "AgencyCode", "AgencyName", "CrsID", "ProjectNumber",
+               "InitialReport", "RecipientCode", "RecipientName", "RegionCode", "RegionName", "IncomegroupCode",
+               "IncomegroupName", "FlowCode", "FlowName", "Bi_Multi", "Category", "Finance_t", "Aid_t",
+               "USD_Commitment", "USD_Disbursement", "USD_Received", "USD_Commitment_Defl",
+               "USD_Disbursement_Defl", "USD_Received_Defl", "PurposeCode", "PurposeName", "SectorCode",
+               "SectorName", "ChannelCode", "ChannelName", "ParentChannelCode", "ProjectTitle",
+               "ShortDescription", "LongDescription"]
+
+
+def crs_rows(n: int = 6):
+    """SYNTHETIC test input: realistic CRS rows built from real codes (Japan 701 -> Uzbekistan 617 ...)."""
+    base = [
+        ("2019", "701", "Japan", "1", "JICA", "2019000123", "UZ-P123", "1", "617", "Uzbekistan", "10019",
+         "Central Asia", "10024", "LMICs", "11", "ODA Loans", "1", "10", "421", "C01", "120.5", "35.25", "",
+         "", "", "", "23210", "Energy generation, renewable sources", "230", "Energy", "11000", "", "",
+         "Turakurgan thermal power station", "Power plant", "Test row (synthetic)"),
+        ("2020", "742", "Korea", "1", "KOICA", "2020000456", "KG-7", "1", "614", "Kyrgyzstan", "10019",
+         "Central Asia", "10024", "LMICs", "11", "ODA Grants", "1", "10", "110", "D02", "2.0", "1.5", "",
+         "", "", "", "12191", "Medical services", "120", "Health", "", "", "", "Hospital equipment",
+         "", ""),
+        ("2021", "701", "Japan", "1", "JICA", "2021000789", "KZ-1", "1", "613", "Kazakhstan", "10019",
+         "Central Asia", "10025", "UMICs", "11", "ODA Grants", "1", "10", "110", "D02", "", "0.8", "", "", "",
+         "", "74020", "Multi-hazard response preparedness", "740", "Disaster prevention", "", "", "",
+         "Disaster risk reduction training", "", ""),
+    ]
+    rows = []
+    for i in range(n):
+        r = list(base[i % len(base)])
+        r[5] = str(int(r[5]) + i)
+        rows.append(r)
+    return rows
+
+
+def write_crs(path: Path, rows, encoding: str = "utf-8-sig", columns=CRS_COLUMNS) -> Path:
+    text = "|".join(columns) + "\r\n" + "".join("|".join(r) + "\r\n" for r in rows)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "kb.duckdb")
+
+
+# --- CRS --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "utf-16"])
+def test_crs_rows_become_projects_with_separate_amounts(db: Path, tmp_path: Path, encoding):
+    path = write_crs(tmp_path / "CRS 2021 data.txt", crs_rows(6), encoding)
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 0, result.output
+    assert "read 6, imported 6, skipped 0" in result.output
+    rows = json.loads(run(db, "projects", "--country", "UZ", "--format", "json").output)
+    crs = [r for r in rows if r["origin"] == "crs"]
+    assert len(crs) == 2
+    p = crs[0]
+    assert p["donor"] == "japan" and p["instrument"] == "loan" and p["sector"]["name"] == "energy"
+    assert {a["kind"]: a["value"] for a in p["amounts"]} == {"commitment": 120.5e6, "disbursement": 35.25e6}
+    assert p["external_ids"]["crs"].startswith("2019")
+    con = duckdb.connect(str(db), read_only=True)
+    kg = con.execute("SELECT instrument, recipient FROM projects WHERE origin = 'crs' AND recipient = 'KG'").fetchall()
+    assert kg and kg[0] == ("technical_cooperation", "KG")
+    con.close()
+
+
+def test_crs_unknown_codes_warn_and_keep_the_row(db: Path, tmp_path: Path):
+    rows = crs_rows(3)
+    rows[1][1] = "9999"      # no such donor
+    rows[2][8] = "1234"      # no such recipient
+    path = write_crs(tmp_path / "crs.txt", rows)
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 0
+    assert "imported 3" in result.output
+    assert f"{path}:3: field DonorCode: unknown OECD DAC donor code '9999' (row kept)" in result.output
+    assert f"{path}:4: field RecipientCode: unknown OECD DAC recipient code '1234' (row kept)" in result.output
+
+
+def test_crs_wrong_column_count_names_file_line_and_field(db: Path, tmp_path: Path):
+    rows = crs_rows(5)
+    rows[3] = rows[3][:20]
+    path = write_crs(tmp_path / "crs.txt", rows)
+    before = dump(db)
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:5: field USD_Commitment: wrong number of columns: expected 36, found 20" in result.output
+    assert dump(db) == before
+
+
+def test_crs_wrong_encoding_and_missing_columns(db: Path, tmp_path: Path):
+    rows = crs_rows(2)
+    rows[1][33] = "Réseau électrique"
+    path = write_crs(tmp_path / "latin1.txt", rows, "latin-1")
+    before = dump(db)
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 1 and "wrong encoding" in result.output and str(path) in result.output
+    path = write_crs(tmp_path / "nocols.txt", [r[:5] for r in crs_rows(2)], columns=CRS_COLUMNS[:5])
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 1 and ":1: field RecipientCode: missing CRS column" in result.output
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert run(db, "import", "crs", str(empty)).exit_code == 1
+    assert dump(db) == before
+
+
+def test_crs_reimport_idempotent_and_kept_by_build(db: Path, tmp_path: Path):
+    from silkroad import store
+    from test_import_iati import KB_SMALL
+
+    path = write_crs(tmp_path / "crs.txt", crs_rows(9) + crs_rows(2))   # 2 identical rows repeated
+    result = run(db, "import", "crs", str(path))
+    assert "2 duplicate identifier(s)" in result.output
+    once = dump(db)
+    run(db, "import", "crs", str(path))
+    assert dump(db) == once
+    store.build(db, [KB_SMALL])
+    assert dump(db) == once
+
+
+# --- GDELT ------------------------------------------------------------------------
+
+def test_gdelt_real_sample(db: Path, real_data: Path):
+    path = real_data / GDELT
+    lines = path.read_bytes().decode("utf-8").splitlines()
+    kz = [l.split("\t")[0] for l in lines if "\tKZ\t" in l or "\tKAZ\t" in l]
+    result = run(db, "import", "gdelt", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"read {len(lines)}, imported {len(lines)}" in result.output and len(lines) == 710
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM events WHERE origin = 'gdelt'").fetchone()[0] == 710
+    ids = {r[0] for r in con.execute("SELECT e.id FROM events e JOIN event_countries c ON c.event_id = e.id "
+                                     "WHERE c.country = 'KZ' AND e.origin = 'gdelt'").fetchall()}
+    assert ids == {f"gdelt:{i}" for i in kz} and "gdelt:564137808" in ids
+    tm = con.execute("SELECT place_country FROM events WHERE id = 'gdelt:564160176'").fetchone()
+    assert tm == ("TM",)
+    visit = con.execute("SELECT e.type, c.event_code, c.label FROM events e JOIN event_cameo c ON c.event_id = e.id "
+                        "WHERE c.event_code = '042' LIMIT 1").fetchone()
+    assert visit is None or visit[0] == "visit"
+    assert con.execute("SELECT count(*) FROM event_cameo").fetchone()[0] == 710
+    con.close()
+    rows = json.loads(run(db, "events", "--country", "KZ", "--format", "json").output)
+    assert {r["origin"] for r in rows} == {"curated", "gdelt"}
+
+
+def test_gdelt_v2_and_wrong_columns(db: Path, real_data: Path, tmp_path: Path):
+    lines = (real_data / GDELT).read_bytes().decode("utf-8").splitlines()
+    v1 = [l.split("\t") for l in lines if len(l.split("\t")) == 58][:20]
+    # GDELT 2.0 layout: an ADM2 code after each geography's ADM1 code (columns 39, 47, 55 of 1.0 + 1)
+    v2 = []
+    for r in v1:
+        r = list(r)
+        for pos in (38 + 1, 45 + 2, 52 + 3):
+            r.insert(pos, "")
+        v2.append(r)
+    path = tmp_path / "20240101000000.export.CSV"
+    path.write_text("\n".join("\t".join(r) for r in v2) + "\n", encoding="utf-8")
+    result = run(db, "import", "gdelt", str(path))
+    assert result.exit_code == 0, result.output
+    assert "GDELT 2.0 format" in result.output and "imported 20" in result.output
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\n".join("\t".join(r) for r in v1[:3]) + "\n" + "\t".join(v1[3][:30]) + "\n", encoding="utf-8")
+    before = dump(db)
+    result = run(db, "import", "gdelt", str(bad))
+    assert result.exit_code == 1 and f"{bad}:4" in result.output and "wrong number of columns" in result.output
+    odd = tmp_path / "odd.tsv"
+    odd.write_text("a\tb\tc\n", encoding="utf-8")
+    result = run(db, "import", "gdelt", str(odd))
+    assert result.exit_code == 1 and f"{odd}:1: field columns: wrong number of columns: 3" in result.output
+    assert dump(db) == before
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_gdelt_rows_never_crash(db: Path, real_data: Path, tmp_path: Path, data):
+    lines = (real_data / GDELT).read_bytes().splitlines()[:40]
+    i = data.draw(st.integers(0, len(lines) - 1))
+    cut = data.draw(st.integers(0, len(lines[i])))
+    junk = data.draw(st.sampled_from([b"", b"\t", b"\xff\xfe", b"x", b"\t\t\t"]))
+    lines[i] = lines[i][:cut] + junk + lines[i][cut:]
+    path = tmp_path / "m.tsv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = run(db, "import", "gdelt", "--dry-run", str(path))
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+
+
+# --- AidData ----------------------------------------------------------------------
+
+def test_aiddata_country_year_aggregate(db: Path, real_data: Path):
+    path = real_data / AGG
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    expected = {}
+    for r in rows:
+        for flow in ("oda", "oof", "vof"):
+            v = float(r[f"{flow}_amt"])
+            if v:
+                expected[(r["ccode"], flow)] = expected.get((r["ccode"], flow), 0) + v
+    result = run(db, "import", "aiddata", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"read {len(rows)}" in result.output and f"{len(expected) and sum(1 for r in rows for fl in ('oda', 'oof', 'vof') if float(r[fl + '_amt']))} aid_totals" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("SELECT t.recipient, t.flow, sum(a.value) FROM aid_totals t JOIN amounts a "
+                      "ON a.record_kind = 'aid_total' AND a.record_id = t.id WHERE t.origin = 'aiddata' "
+                      "GROUP BY 1, 2").fetchall()
+    con.close()
+    cow = {"701": "TM", "702": "TJ", "703": "KG", "704": "UZ", "705": "KZ"}
+    flows = {"oda": "ODA-like", "oof": "OOF-like", "vof": "Vague (Official Finance)"}
+    want = {(cow[c], flows[f]): v for (c, f), v in expected.items()}
+    assert {(r, f): pytest.approx(v) for r, f, v in got} == want
+
+
+def test_aiddata_project_level_and_bad_rows(db: Path, tmp_path: Path):
+    header = ["AidData Record ID", "Recommended For Aggregates", "Financier Country", "Recipient", "Recipient ISO-3",
+              "Commitment Year", "Title", "Status", "Flow Type", "Flow Class", "Sector Code", "Sector Name",
+              "Amount (Constant USD 2021)", "Funding Agencies", "Description"]
+    # SYNTHETIC rows in the GCDF 3.0 layout
+    rows = [["51234", "Yes", "China (People's Republic of)", "Kyrgyz Republic", "KGZ", "2013",
+             "China Eximbank provides loan for Datka-Kemin transmission line", "Completion", "Loan",
+             "OOF-like", "230", "ENERGY", "389000000", "Export-Import Bank of China", "A transmission line."],
+            ["51235", "Yes", "China (People's Republic of)", "Tajikistan", "TJK", "2015", "Scholarships",
+             "Implementation", "Grant", "ODA-like", "110", "EDUCATION", "1200000", "MOFCOM", ""]]
+    path = tmp_path / "gcdf.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    result = run(db, "import", "aiddata", str(path))
+    assert result.exit_code == 0 and "read 2, imported 2" in result.output
+    got = json.loads(run(db, "projects", "--country", "KG", "--format", "json").output)
+    p = [r for r in got if r["origin"] == "aiddata"][0]
+    assert p["donor"] == "china" and p["instrument"] == "loan" and p["amounts"][0]["value"] == 389e6
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, rows[0], rows[1][:4]])
+    before = dump(db)
+    result = run(db, "import", "aiddata", str(bad))
+    assert result.exit_code == 1 and f"{bad}:3: field Recipient ISO-3: wrong number of columns" in result.output
+    assert dump(db) == before
