@@ -53,7 +53,7 @@ class LineList(list):
     item_lines: list
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: ~10x faster
     """Safe YAML with line numbers; dates stay text so that PartialDate checks them."""
 
 

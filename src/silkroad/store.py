@@ -176,6 +176,17 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
     return t
 
 
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Bulk insert through Arrow (row-by-row executemany is ~100x slower in DuckDB)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    batch = pa.table({n: [row[i] for row in rows] for i, n in enumerate(names)})  # noqa: F841 - read by DuckDB
+    con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+
+
 def content_hash(kb: KnowledgeBase) -> str:
     digest = hashlib.sha256()
     for path in sorted(kb.files):
@@ -227,9 +238,7 @@ def build(db_path: Path | str | None = None, data_dirs: Iterable[Path] | None = 
             con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
             total = len(tables)
             for done, (name, rows) in enumerate(tables.items(), 1):
-                if rows:
-                    marks = ", ".join("?" * len(rows[0]))
-                    con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+                _insert(con, name, rows)
                 if progress:
                     progress(name, done, total)
             # [importers] keep the rows of `silkroad import` from the previous database (issue 4)

@@ -28,7 +28,7 @@ class Query:
 
     @functools.cached_property
     def tables(self) -> set[str]:
-        return set(self.db.list_tables())
+        return {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
     def table(self, name: str):
         return self.db.table(name)
@@ -128,7 +128,11 @@ class Query:
         if source:
             p = p.filter(p.id.isin(self._cited_by("project", source)))
         if country:
-            p = p.filter(p.recipient == country.upper())
+            match = p.recipient == country.upper()
+            if "project_recipients" in self.tables:   # multi-country imported activities
+                pr = self.table("project_recipients")
+                match = match | p.id.isin(pr.filter((pr.kind == "country") & (pr.code == country.upper())).project_id)
+            p = p.filter(match)
         if sector:
             s = sector.lower()
             p = p.filter((p.sector == s) | (p.purpose_code == s) | (p.dac_code == s)
@@ -148,6 +152,8 @@ class Query:
         rows = p.order_by([ibis.asc("year", nulls_first=False), "id"]).to_pyarrow().to_pylist()
         ids = [r["id"] for r in rows]
         ext = self._external_ids(ids)
+        links = (self._grouped("project_links", "project_id", "linked_to", ids)
+                 if "project_links" in self.tables else {})
         amounts, sources, conflicts = (self._amounts_for("project", ids), self._sources_for("project", ids),
                                        self._conflicts_for("project", ids))
         out = []
@@ -163,6 +169,7 @@ class Query:
                 "year": r["year"], "status": r["status"], "initiative": r["initiative"],
                 "summary": r["summary_en"], "amounts": amounts.get(rid, []), "external_ids": ext.get(rid, {}),
                 "confidence": r["confidence"], "confidence_note": r["confidence_note"], "origin": r["origin"],
+                "linked_to": links.get(rid, []),
                 "conflicts": conflicts.get(rid, []), "sources": sources.get(rid, []),
             })
         return out

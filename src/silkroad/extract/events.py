@@ -37,7 +37,7 @@ def _compiled(lang: str):
         for strength in ("strong", "weak"):
             for stem in data["types"].get(etype, {}).get(lang, {}).get(strength, []) or []:
                 stem = stem.lower().strip()
-                if not stem:
+                if not stem or " " not in stem:
                     continue
                 name = f"t{len(index)}"
                 index.append((etype, strength == "strong"))
@@ -70,6 +70,8 @@ def _automaton(lang: str):
         for strength in ("strong", "weak"):
             for stem in data["types"].get(etype, {}).get(lang, {}).get(strength, []) or []:
                 stem = " ".join(str(stem).lower().split())
+                if " " in stem:
+                    continue                      # multi-word stems: the regex of _compiled
                 if stem and not auto.exists(stem):
                     auto.add_word(stem, (len(stem), etype, strength == "strong"))
     auto.make_automaton()
@@ -82,9 +84,11 @@ _SPACES = re.compile(r"\s+")
 def triggers(text: str, lang: str) -> list[Trigger]:
     """Trigger words in ``text``: stems matched at the start of a word (Aho-Corasick)."""
     low = text.lower()
-    if "  " in low or "\n" in low or "\t" in low or "\xa0" in low:
-        low = _SPACES.sub(" ", low).ljust(len(text))[:len(text)] if len(_SPACES.sub(" ", low)) == len(low) else low
     out = []
+    regex, index, _, _ = _compiled(lang)
+    for m in regex.finditer(low):
+        etype, strong = index[int(m.lastgroup[1:])]
+        out.append(Trigger(m.start(), m.end(), etype, strong))
     for end, (length, etype, strong) in _automaton(lang).iter(low):
         start = end - length + 1
         if start > 0 and low[start - 1].isalnum():

@@ -96,7 +96,10 @@ def read_blocks(handle: IO[str], limit: int = BLOCK_CHARS) -> Iterator[tuple[int
     parts: list[str] = []
     size = 0
     start = 0
-    for line in handle:
+    while True:
+        line = handle.readline(limit)        # a bounded read even when a "line" is 200 MB long
+        if not line:
+            break
         if not parts:
             start = offset
         parts.append(line)
