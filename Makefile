@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test build validate bench clean
+.PHONY: run test build validate bench clean coverage
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+
+coverage: $(STAMP)
+	$(BIN)/silkroad --db .venv/coverage.duckdb build
+	$(BIN)/silkroad --db .venv/coverage.duckdb coverage --out docs/coverage.md

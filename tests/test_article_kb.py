@@ -185,3 +185,17 @@ def test_gazetteer_names_every_actor_in_three_languages(bundled):
     assert missing == []
     states = {a.country for a in base.actors.values() if a.kind == "state"}
     assert {"JP", "KZ", "UZ", "KG", "TJ", "TM"} <= states
+
+
+def test_docs_coverage_is_up_to_date(bundled_db):
+    """docs/coverage.md is generated from the bundled data; regenerate it when the data changes."""
+    from conftest import ROOT
+
+    from silkroad.analysis.coverage import coverage_markdown
+    from silkroad.analysis.queries import Query
+
+    q = Query(store.connect(bundled_db))
+    expected = coverage_markdown(q)
+    shown = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
+    assert shown == expected, "run: silkroad build && silkroad coverage --out docs/coverage.md"
+    assert "| KZ Kazakhstan |" in shown

@@ -20,6 +20,8 @@ def coverage_markdown(q: Query) -> str:
         "(SELECT record_kind, record_id, count(DISTINCT source_id) n FROM evidence "
         " WHERE record_kind IN ('event', 'project', 'aid_total') GROUP BY ALL)").fetchone()
     decades = sorted({r["decade"] for r in rows if r["decade"]})
+    if any(r["decade"] is None for r in rows):
+        decades.append(None)
     lines = [
         "# Coverage of the knowledge base",
         "",

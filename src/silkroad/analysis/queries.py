@@ -79,25 +79,15 @@ class Query:
     def events(self, country: str | None = None, type: str | None = None, since: int | None = None,
                until: int | None = None, search: str | None = None, initiative: str | None = None,
                origin: str | None = None, source: str | None = None) -> list[dict[str, Any]]:
-        e = self.table("events")
-        if source:
-            e = e.filter(e.id.isin(self._cited_by("event", source)))
+        e = self._filtered(self.table("events"), "event", since, until, origin, source, search,
+                           ["title_en", "title_ru", "title_kk", "summary_en", "summary_ru", "summary_kk"])
         if country:
             ec = self.table("event_countries")
             e = e.filter(e.id.isin(ec.filter(ec.country == country.upper()).event_id))
         if type:
             e = e.filter(e.type == type)
-        if since is not None:
-            e = e.filter(e.year >= since)
-        if until is not None:
-            e = e.filter(e.year <= until)
         if initiative:
             e = e.filter(e.initiative == initiative)
-        if origin:
-            e = e.filter(e.origin == origin)
-        if search:
-            e = e.filter(self._matches(e, "event", search, ["title_en", "title_ru", "title_kk",
-                                                             "summary_en", "summary_ru", "summary_kk"]))
         rows = e.order_by(["day", "id"]).to_pyarrow().to_pylist()
         ids = [r["id"] for r in rows]
         countries = self._grouped("event_countries", "event_id", "country", ids)
@@ -124,9 +114,8 @@ class Query:
                  since: int | None = None, until: int | None = None, search: str | None = None,
                  donor: str | None = None, origin: str | None = None,
                  source: str | None = None) -> list[dict[str, Any]]:
-        p = self.table("projects")
-        if source:
-            p = p.filter(p.id.isin(self._cited_by("project", source)))
+        p = self._filtered(self.table("projects"), "project", since, until, origin, source, search,
+                           ["title_en", "title_ru", "title_kk", "summary_en"])
         if country:
             match = p.recipient == country.upper()
             if "project_recipients" in self.tables:   # multi-country imported activities
@@ -141,14 +130,6 @@ class Query:
             p = p.filter(p.instrument == instrument)
         if donor:
             p = p.filter(p.donor == donor)
-        if origin:
-            p = p.filter(p.origin == origin)
-        if since is not None:
-            p = p.filter(p.year >= since)
-        if until is not None:
-            p = p.filter(p.year <= until)
-        if search:
-            p = p.filter(self._matches(p, "project", search, ["title_en", "title_ru", "title_kk", "summary_en"]))
         rows = p.order_by([ibis.asc("year", nulls_first=False), "id"]).to_pyarrow().to_pylist()
         ids = [r["id"] for r in rows]
         ext = self._external_ids(ids)
@@ -289,6 +270,20 @@ class Query:
         }
 
     # --- helpers ----------------------------------------------------------------
+
+    def _filtered(self, t, kind: str, since, until, origin, source, search, text_columns: Iterable[str]):
+        """The filters events and projects share: years, origin, a cited source, words."""
+        if since is not None:
+            t = t.filter(t.year >= since)
+        if until is not None:
+            t = t.filter(t.year <= until)
+        if origin:
+            t = t.filter(t.origin == origin)
+        if source:
+            t = t.filter(t.id.isin(self._cited_by(kind, source)))
+        if search:
+            t = t.filter(self._matches(t, kind, search, text_columns))
+        return t
 
     def _matches(self, t, kind: str, text: str, columns: Iterable[str]):
         pattern = f"%{text}%"

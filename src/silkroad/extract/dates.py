@@ -62,9 +62,14 @@ def _patterns():
     for lang, table in data["months"].items():
         for stem, num in table.items():
             months[stem.lower()] = num
+    abbrevs = {}
+    for lang, table in (data.get("month_abbreviations") or {}).items():
+        for word, num in table.items():
+            abbrevs[str(word).lower()] = num
     stems = sorted((s for s in months if s != "ма"), key=len, reverse=True)
-    month_re = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, stems)) + r"|"
-                          + "|".join(data["ru_may_forms"]) + r")[\w]*", re.I)
+    month_re = re.compile(r"(?<![\w])(?:(?P<abbr>" + "|".join(map(re.escape, sorted(abbrevs, key=len, reverse=True)))
+                          + r")(?![\w])\.?|(" + "|".join(map(re.escape, stems)) + r"|"
+                          + "|".join(data["ru_may_forms"]) + r")[\w]*)", re.I)
     rel = []
     for lang, table in data["relative"].items():
         for phrase, shift in table.items():
@@ -74,11 +79,19 @@ def _patterns():
     rel_shift = {p.lower(): s for p, s in rel}
     today = [w for ws in data["today"].values() for w in ws]
     today_re = re.compile(r"(?<![\w])(" + "|".join(today) + r")(?![\w])", re.I)
+    _ABBREVS.update(abbrevs)
     return months, month_re, rel_re, rel_shift, today_re
 
 
-def _month_of(word: str, months: dict) -> int | None:
-    low = word.lower()
+_ABBREVS: dict[str, int] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _month_of(word: str, months: dict | None = None) -> int | None:
+    months = months if months is not None else _patterns()[0]
+    low = word.lower().rstrip(".")
+    if low in _ABBREVS:
+        return _ABBREVS[low]
     if low in ("май", "мая", "мае", "маю", "маем"):
         return 5
     best = None
@@ -122,11 +135,10 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
         if lang == "en" or word[:1].isascii():
             if not word[:1].isupper():
                 continue                      # "may" the verb, "march" the noun
-            if len(m.group(1)) <= 3 and m.group(1).lower() not in ("may",) and not word[:1].isupper():
-                continue
         if not free(*m.span()):
             continue
-        month = _month_of(word, months)
+        abbreviated = m.group("abbr") is not None
+        month = _month_of(word)
         if month is None:
             continue
         start, end = m.span()
@@ -137,7 +149,7 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
             start = before.start()
         else:
             after = _DAY_AFTER.match(text[end:end + 8])
-            if after and lang == "en":
+            if after and (lang == "en" or word[:1].isascii()):
                 day = int(after.group(1))
                 end = end + after.end()
         if day is not None and not _valid(None, month, day):
@@ -149,6 +161,8 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
             gap = ys - end if ys >= end else start - ye
             if 0 <= gap <= 25 and (best is None or gap < best):
                 best, year = gap, (i, y)
+        if abbreviated and day is None and year is None:
+            continue                          # "сен", "Mar" alone: not a date
         mention = DateMention(start, end, None, month, day)
         if year is not None:
             i, y = year
@@ -200,5 +214,63 @@ def resolve(mention: DateMention, anchor: str | None, doc_date: str | None) -> s
         ref = doc_date or anchor
         if ref is None:
             return None
-        return DateMention(0, 0, int(ref[:4]), mention.month, mention.day).value()
+        year = int(ref[:4])
+        if ref is doc_date and mention.month and len(ref) >= 7 and mention.month - int(ref[5:7]) > 6:
+            year -= 1                 # "on November 25" in a February text: last November
+        return DateMention(0, 0, year, mention.month, mention.day).value()
     return mention.value()
+
+
+# --- the date of a document -----------------------------------------------------------
+
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_LATIN = re.compile(r"[A-Za-z]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+HEADER_LINES = 12          # non-empty lines at the top of a document that may carry its date
+TRAILER_LINES = 3          # and at the bottom ("Источник: NHK World, 19.05.2019")
+
+
+def _line_date(line: str) -> str | None:
+    """The date of a dateline, header or source line, or None for a line of running text.
+
+    A line qualifies when it is short and, apart from a full date (year and month at least),
+    a clock time and punctuation, holds a few words at most: "07 мар 2018, 13:33",
+    "Бишкек, 14.08.20 /Кабар/", "29 Қараша, 2010", "Источник: NHK World, 19.05.2019",
+    "ASTANA, March 17, 2025 –" at the start of a paragraph.
+    """
+    line = line.strip()
+    if not line or len(line) > 400 or not any(ch.isdigit() for ch in line):
+        return None
+    lang = "en" if len(_LATIN.findall(line[:200])) > len(line[:200]) / 3 else "ru"
+    found = [d for d in find(line[:160], lang) if d.explicit]
+    if len(found) != 1:
+        return None                     # "Received: 13.08.2025; Accepted: 25.02.2026": not one date
+    for d in found:
+        if not d.month:
+            continue
+        rest = _TIME.sub(" ", line[:d.start] + " " + line[d.end:])
+        words_before = _LETTERS.findall(line[:d.start])
+        if len(line) <= 90 and len(_LETTERS.findall(rest)) <= 5:
+            return d.value()
+        # a dateline: "ASTANA, March 17, 2025 – Kazakh ...", "Бишкек, 14.08.20 /Кабар/. Правительство ..."
+        after = line[d.end:d.end + 25]
+        if len(words_before) <= 2 and d.start <= 30 and re.match(r"\s*(?:\([^)]{1,30}\)|/[^/]{1,30}/)?\s*[.,:—–-]", after):
+            return d.value()
+    return None
+
+
+def document_date(text: str, whole: bool = True) -> str | None:
+    """The publication date a document states in its header (or, for a whole short text, its
+    last lines): a dateline or a line that is just a date.  None when it states none."""
+    lines = [ln for ln in text[:4000].splitlines() if ln.strip()][:HEADER_LINES]
+    for ln in lines:
+        value = _line_date(ln)
+        if value:
+            return value
+    if whole:
+        tail = [ln for ln in text[-2000:].splitlines() if ln.strip()][-TRAILER_LINES:]
+        for ln in reversed(tail):
+            value = _line_date(ln)
+            if value and len(ln.strip()) <= 90:
+                return value
+    return None

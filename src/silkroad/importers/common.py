@@ -235,6 +235,10 @@ class Writer:
         for r in rows:
             self.add(table, r)
 
+    def pending(self) -> int:
+        """The length of the longest buffer (callers that append to ``rows`` directly flush on this)."""
+        return max(map(len, self.rows.values()))
+
     def flush(self, table: str | None = None) -> None:
         import pyarrow as pa
 

@@ -85,22 +85,50 @@ def _text(el) -> str | None:
 
 
 def _narratives(el, default_lang: str) -> dict[str, str]:
+    """Narratives by (two-letter) language; 1.x-style text directly in the element as a fallback."""
     out: dict[str, str] = {}
     if el is None:
         return out
-    for n in el:
-        if n.tag != "narrative" or not n.text or not n.text.strip():
-            continue
-        lang = (n.get(XML_LANG) or default_lang or "en").lower()[:2]
-        out.setdefault(lang, " ".join(n.text.split()))
-    if not out and el.text and el.text.strip():      # 1.x style text directly in the element
-        out[default_lang or "en"] = " ".join(el.text.split())
+    for n in el.iterchildren("narrative"):
+        t = n.text
+        if t:
+            t = " ".join(t.split())
+            if t:
+                lang = n.get(XML_LANG)
+                lang = lang.lower()[:2] if lang else default_lang
+                if lang not in out:
+                    out[lang] = t
+    if not out:
+        t = el.text
+        if t:
+            t = " ".join(t.split())
+            if t:
+                out[default_lang or "en"] = t
     return out
+
+
+def _first_narrative(el) -> str | None:
+    for n in el.iterchildren("narrative"):
+        t = n.text
+        if t:
+            t = " ".join(t.split())
+            if t:
+                return t
+    t = el.text
+    if t:
+        t = " ".join(t.split())
+        if t:
+            return t
+    return None
 
 
 def _float(value: str | None) -> float | None:
     if value is None:
         return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
     try:
         return float(value.strip().replace(",", ""))
     except ValueError:
@@ -108,16 +136,21 @@ def _float(value: str | None) -> float | None:
 
 
 def _date(value: str | None) -> str | None:
+    """``YYYY-MM-DD`` (the first ten characters of an ISO date), else None."""
     if not value:
         return None
-    v = value.strip()[:10]
-    return v if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) else None
+    v = value[:10] if value[0] not in " \t\r\n" else value.strip()[:10]
+    if len(v) == 10 and v[4] == "-" and v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit() and v.isascii():
+        return v
+    return None
 
 
 class _Context:
     def __init__(self, con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary):
         self.con, self.info, self.summary = con, info, summary
+        self.iid = info.import_id
         self.w = Writer(con, COLUMNS)
+        self.rows = self.w.rows                # table -> list of row tuples (flushed in batches)
         self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
         self.existing = {r[0] for r in con.execute(
             "SELECT id FROM projects WHERE origin = 'iati'").fetchall()}
@@ -133,6 +166,17 @@ class _Context:
         self.categories = codes.sector_categories()
         self.ttypes = codes.transaction_types()
         self.donor_cache: dict[str, str | None] = {}
+        self.rates: dict[tuple, tuple] = {}          # (currency, year) -> (rate, note)
+        self.sector_names: dict[str | None, str | None] = {}
+        self.instruments: dict[tuple, str] = {}
+
+    def rate(self, currency: str, year: int | None) -> tuple:
+        key = (currency, year)
+        r = self.rates.get(key)
+        if r is None:
+            usd = money.to_usd(1.0, currency, year)
+            r = self.rates[key] = (usd.rate, usd.note)
+        return r
 
     def donor(self, ref: str | None) -> str | None:
         if not ref:
@@ -152,10 +196,18 @@ class _Context:
         return out or ref
 
 
+# the children of <iati-activity> that are read; the rest are skipped without a Python object
+_ACTIVITY_TAGS = ("iati-identifier", "title", "description", "reporting-org", "participating-org",
+                  "activity-status", "activity-date", "recipient-country", "recipient-region", "sector",
+                  "default-finance-type", "default-aid-type", "transaction")
+_TX_TAGS = ("transaction-type", "transaction-date", "value", "provider-org", "receiver-org")
+
+
 def _activity(ctx: _Context, act, line: int) -> None:
-    s, info = ctx.summary, ctx.info
+    s, info, rows, iid = ctx.summary, ctx.info, ctx.rows, ctx.iid
     s.rows_read += 1
-    default_lang = (act.get(XML_LANG) or "en").lower()[:2]
+    default_lang = act.get(XML_LANG)
+    default_lang = default_lang.lower()[:2] if default_lang else "en"
     default_currency = act.get("default-currency")
     ident = None
     title: dict[str, str] = {}
@@ -168,9 +220,19 @@ def _activity(ctx: _Context, act, line: int) -> None:
     sectors = []
     finance_type = aid_type = None
     transactions = []
-    for child in act:
+    for child in act.iterchildren(*_ACTIVITY_TAGS):
         tag = child.tag
-        if tag == "iati-identifier":
+        if tag == "transaction":
+            transactions.append(child)
+        elif tag == "sector":
+            sectors.append((child.get("vocabulary") or "1", child.get("code"), child.get("percentage"), child))
+        elif tag == "participating-org":
+            orgs.append((child.get("role"), child.get("ref"), child.get("type"), _first_narrative(child)))
+        elif tag == "activity-date":
+            d = _date(child.get("iso-date"))
+            if d:
+                dates.setdefault(child.get("type") or "", d)
+        elif tag == "iati-identifier":
             ident = _text(child)
         elif tag == "title":
             title = _narratives(child, default_lang)
@@ -179,30 +241,18 @@ def _activity(ctx: _Context, act, line: int) -> None:
                 d = _narratives(child, default_lang)
                 summary_en = d.get("en") or next(iter(d.values()), None)
         elif tag == "reporting-org":
-            reporting = (child.get("ref"), child.get("type"), next(iter(_narratives(child, default_lang).values()), None))
-        elif tag == "participating-org":
-            orgs.append((child.get("role"), child.get("ref"), child.get("type"),
-                         next(iter(_narratives(child, default_lang).values()), None)))
+            reporting = (child.get("ref"), child.get("type"), _first_narrative(child))
         elif tag == "activity-status":
             status = child.get("code")
-        elif tag == "activity-date":
-            d = _date(child.get("iso-date"))
-            if d:
-                dates.setdefault(child.get("type") or "", d)
         elif tag == "recipient-country":
-            recipients.append(("country", child.get("code"), None, child.get("percentage"), child.sourceline))
+            recipients.append(("country", child.get("code"), None, child.get("percentage"), child))
         elif tag == "recipient-region":
             recipients.append(("region", child.get("code"), child.get("vocabulary") or "1",
-                               child.get("percentage"), child.sourceline))
-        elif tag == "sector":
-            sectors.append((child.get("vocabulary") or "1", child.get("code"), child.get("percentage"),
-                            child.sourceline))
+                               child.get("percentage"), child))
         elif tag == "default-finance-type":
             finance_type = child.get("code")
         elif tag == "default-aid-type":
             aid_type = aid_type or child.get("code")
-        elif tag == "transaction":
-            transactions.append(child)
 
     if not ident:
         s.skip("activity without iati-identifier")
@@ -217,7 +267,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
         kept = f"{pid}~{n}"
         note = ("identifier repeated in this file" if first is not None
                 else "identifier already imported from another file")
-        ctx.w.add("import_collisions", (info.import_id, "iati", ident, first, line, kept, note))
+        rows["import_collisions"].append((iid, "iati", ident, first, line, kept, note))
         s.collisions += 1
         s.warn(line, "iati-identifier", f"duplicate identifier {ident} ({note}); kept as {kept}")
         ctx.seen[f"{ident}~{n}"] = line
@@ -227,39 +277,45 @@ def _activity(ctx: _Context, act, line: int) -> None:
 
     # recipients
     countries = []
-    for kind, code, vocab, pct, sl in recipients:
-        pct_f = _float(pct)
+    out = rows["project_recipients"]
+    for kind, code, vocab, pct, el in recipients:
         if kind == "country":
             code = (code or "").upper()
             if code not in ctx.countries:
-                s.warn(sl, "recipient-country/@code", f"unknown country code {code!r} (row kept)")
+                s.warn(el.sourceline, "recipient-country/@code", f"unknown country code {code!r} (row kept)")
             countries.append(code)
-        ctx.w.add("project_recipients", (pid, kind, code, vocab, pct_f, info.import_id))
+        out.append((pid, kind, code, vocab, _float(pct), iid))
     recipient = countries[0] if len(countries) == 1 else None
 
     # sectors: DAC 5-digit (vocabulary 1) decides the project's purpose code
     best = None
-    for vocab, code, pct, sl in sectors:
+    out = rows["project_sectors"]
+    for vocab, code, pct, el in sectors:
         pct_f = _float(pct)
         name = None
         if vocab == "1":
             name = ctx.sectors.get(code or "")
             if name is None:
-                s.warn(sl, "sector/@code", f"unknown DAC purpose code {code!r} (row kept)")
+                s.warn(el.sourceline, "sector/@code", f"unknown DAC purpose code {code!r} (row kept)")
             elif best is None or (pct_f or 0) > (best[1] or 0):
                 best = (code, pct_f)
         elif vocab == "2":
             name = ctx.categories.get(code or "")
-        ctx.w.add("project_sectors", (pid, vocab, code, name, pct_f, info.import_id))
+        out.append((pid, vocab, code, name, pct_f, iid))
     purpose = best[0] if best else None
     dac3 = purpose[:3] if purpose else next((c for v, c, _, _ in sectors if v == "2" and c), None)
-    sector = codes.sector_name(purpose or dac3)
+    key = purpose or dac3
+    if key in ctx.sector_names:
+        sector = ctx.sector_names[key]
+    else:
+        sector = ctx.sector_names[key] = codes.sector_name(key)
 
+    out = rows["project_orgs"]
     for role, ref, typ, name in orgs:
-        ctx.w.add("project_orgs", (pid, role, ref, typ, name, info.import_id))
+        out.append((pid, role, ref, typ, name, iid))
     rep_ref = reporting[0] if reporting else None
     if reporting:
-        ctx.w.add("project_orgs", (pid, "reporting", rep_ref, reporting[1], reporting[2], info.import_id))
+        out.append((pid, "reporting", rep_ref, reporting[1], reporting[2], iid))
 
     start = dates.get("2") or dates.get("1")
     end = dates.get("4") or dates.get("3")
@@ -267,70 +323,87 @@ def _activity(ctx: _Context, act, line: int) -> None:
     # transactions
     seq_amount = 0
     first_year = None
-    for seq, t in enumerate(transactions):
-        tline = t.sourceline
-        ttype = tdate = value = currency = vdate = prov = recv = None
-        raw_value = None
-        for c in t:
-            tag = c.tag
-            if tag == "transaction-type":
-                ttype = c.get("code")
-            elif tag == "transaction-date":
-                tdate = _date(c.get("iso-date"))
-            elif tag == "value":
-                raw_value = c.text
-                currency = c.get("currency") or default_currency
-                vdate = _date(c.get("value-date"))
-                tline = c.sourceline or tline
-            elif tag == "provider-org":
-                prov = c.get("ref")
-            elif tag == "receiver-org":
-                recv = c.get("ref")
-        ttype = codes.TRANSACTION_LETTERS.get(ttype or "", ttype)
-        if ttype not in ctx.ttypes:
-            s.warn(tline, "transaction-type/@code", f"unknown transaction type {ttype!r} (row kept)")
-        value = _float(raw_value)
-        if value is None:
-            s.warn(tline, "transaction/value", f"value {truncate(raw_value, 40)!r} is not a number; transaction skipped")
-            s.skip("transaction value not a number")
-            continue
-        if not currency:
-            s.warn(tline, "transaction/value/@currency", "no currency and no default-currency (row kept)")
-        elif currency not in ctx.currencies:
-            s.warn(tline, "transaction/value/@currency", f"unknown currency code {currency!r} (row kept)")
-        when = vdate or tdate
-        year = int(when[:4]) if when else None
-        if year is not None and not 1950 <= year <= 2100:
-            s.warn(tline, "transaction/value/@value-date", f"implausible date {when} (row kept)")
-        usd = money.to_usd(value, currency, year) if currency and currency in ctx.currencies else None
-        value_usd = usd.value if usd else None
-        if value_usd is not None and abs(value_usd) > IMPLAUSIBLE_USD:
-            s.warn(tline, "transaction/value",
-                   f"implausible value {value:,.0f} {currency} (about {value_usd:,.0f} USD) in one "
-                   f"{codes.TRANSACTION_KIND.get(ttype or '', 'transaction')} of {ident}; "
-                   f"it may be reported in the wrong currency (e.g. yen as {currency}) (row kept)")
-        kind = codes.TRANSACTION_KIND.get(ttype or "")
-        ctx.w.add("transactions", (pid, seq, ttype, kind, tdate, value, currency, vdate, value_usd, prov, recv,
-                                   tline, info.import_id))
-        if kind in ("commitment", "disbursement"):
-            if first_year is None and year:
-                first_year = year
-            ctx.w.add("amounts", ("project", pid, seq_amount, value, currency, kind, year, False, False,
-                                  f"IATI transaction {seq + 1} (type {ttype})",
-                                  value_usd, usd.rate if usd else None, usd.note if usd else None))
-            seq_amount += 1
-    s.details["transactions"] = s.details.get("transactions", 0) + len(transactions)
+    if transactions:
+        tx_rows, amount_rows = rows["transactions"], rows["amounts"]
+        ttypes, currencies, letters, kinds = ctx.ttypes, ctx.currencies, codes.TRANSACTION_LETTERS, codes.TRANSACTION_KIND
+        for seq, t in enumerate(transactions):
+            value_el = None
+            ttype = tdate = prov = recv = None
+            for c in t.iterchildren(*_TX_TAGS):
+                tag = c.tag
+                if tag == "value":
+                    value_el = c
+                elif tag == "transaction-type":
+                    ttype = c.get("code")
+                elif tag == "transaction-date":
+                    tdate = _date(c.get("iso-date"))
+                elif tag == "provider-org":
+                    prov = c.get("ref")
+                else:
+                    recv = c.get("ref")
+            if value_el is not None:
+                raw_value = value_el.text
+                currency = value_el.get("currency") or default_currency
+                vdate = _date(value_el.get("value-date"))
+                tline = value_el.sourceline or t.sourceline
+            else:
+                raw_value = vdate = None
+                currency = None
+                tline = t.sourceline
+            if ttype in letters:
+                ttype = letters[ttype]
+            if ttype not in ttypes:
+                s.warn(tline, "transaction-type/@code", f"unknown transaction type {ttype!r} (row kept)")
+            value = _float(raw_value)
+            if value is None:
+                s.warn(tline, "transaction/value",
+                       f"value {truncate(raw_value, 40)!r} is not a number; transaction skipped")
+                s.skip("transaction value not a number")
+                continue
+            when = vdate or tdate
+            year = int(when[:4]) if when else None
+            if not currency:
+                s.warn(tline, "transaction/value/@currency", "no currency and no default-currency (row kept)")
+                rate = note = value_usd = None
+            elif currency not in currencies:
+                s.warn(tline, "transaction/value/@currency", f"unknown currency code {currency!r} (row kept)")
+                rate = note = value_usd = None
+            else:
+                rate, note = ctx.rate(currency, year)
+                value_usd = value * rate if rate is not None else None
+            if year is not None and not 1950 <= year <= 2100:
+                s.warn(tline, "transaction/value/@value-date", f"implausible date {when} (row kept)")
+            if value_usd is not None and abs(value_usd) > IMPLAUSIBLE_USD:
+                s.warn(tline, "transaction/value",
+                       f"implausible value {value:,.0f} {currency} (about {value_usd:,.0f} USD) in one "
+                       f"{kinds.get(ttype or '', 'transaction')} of {ident}; "
+                       f"it may be reported in the wrong currency (e.g. yen as {currency}) (row kept)")
+            kind = kinds.get(ttype or "")
+            tx_rows.append((pid, seq, ttype, kind, tdate, value, currency, vdate, value_usd, prov, recv, tline, iid))
+            if kind == "commitment" or kind == "disbursement":
+                if first_year is None and year:
+                    first_year = year
+                amount_rows.append(("project", pid, seq_amount, value, currency, kind, year, False, False,
+                                    f"IATI transaction {seq + 1} (type {ttype})", value_usd, rate, note))
+                seq_amount += 1
+        s.details["transactions"] = s.details.get("transactions", 0) + len(transactions)
+    elif "transactions" not in s.details:
+        s.details["transactions"] = 0
 
     year = int(start[:4]) if start else first_year
     title_en = title.get("en") or next(iter(title.values()), None) or ident
-    ctx.w.add("projects", (
+    ikey = (finance_type, aid_type)
+    instrument = ctx.instruments.get(ikey)
+    if instrument is None:
+        instrument = ctx.instruments[ikey] = codes.instrument(finance_type, aid_type)
+    rows["projects"].append((
         pid, title_en, title.get("ru"), title.get("kk"), ctx.donor(rep_ref), rep_ref, recipient, sector,
-        purpose, dac3, codes.sector_group(dac3), codes.instrument(finance_type, aid_type), None, start, end,
+        purpose, dac3, codes.sector_group(dac3), instrument, None, start, end,
         year, codes.ACTIVITY_STATUS.get(status or "", "unknown"), None, truncate(summary_en, 2000), "medium",
-        "imported from IATI as published by the reporting organisation", "iati", info.import_id))
-    ctx.w.add("project_ids", (pid, "iati", ident))
-    ctx.w.add("evidence", ("project", pid, 0, info.source_id, f"{info.name} line {line}, iati-identifier {ident}",
-                           truncate(title_en, 200) or ident, None))
+        "imported from IATI as published by the reporting organisation", "iati", iid))
+    rows["project_ids"].append((pid, "iati", ident))
+    rows["evidence"].append(("project", pid, 0, info.source_id, f"{info.name} line {line}, iati-identifier {ident}",
+                             truncate(title_en, 200) or ident, None))
     s.rows_imported += 1
 
 
@@ -340,6 +413,7 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     check_prolog(path)
     add_source(con, info, "IATI activity file", "IATI Standard (http://iatistandard.org/)")
     ctx = _Context(con, info, summary)
+    w = ctx.w
     root_checked = False
     with path.open("rb") as raw:
         reader = _CountingReader(raw, progress, info.size)
@@ -353,10 +427,13 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
                     _check_root(act, summary, path)
                 _activity(ctx, act, act.sourceline)
                 act.clear(keep_tail=False)
-                parent = act.getparent()
-                if parent is not None:
+                prev = act.getprevious()
+                if prev is not None:
+                    parent = act.getparent()
                     while act.getprevious() is not None:
                         del parent[0]
+                if w.pending() >= w.batch:
+                    w.flush()
             if not root_checked:
                 root = it.root if hasattr(it, "root") else None
                 tag = root.tag if root is not None else None
@@ -367,7 +444,7 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
             if "encoding" in msg.lower() or "utf-8" in msg.lower() or "not proper" in msg.lower():
                 msg = f"wrong encoding: {msg}"
             raise DataError(f"malformed XML: {msg}", path, line, "XML") from None
-    ctx.w.flush()
+    w.flush()
 
 
 def _check_root(act, summary: Summary, path: Path) -> None:
