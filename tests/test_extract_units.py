@@ -71,6 +71,13 @@ def test_relative_dates(text, language, anchor, doc_date, value):
     ("кредит в размере 11,87 миллиарда иен", "ru", 11.87e9, "JPY", False),
     ("up to 37,000 million yen", "en", 37e9, "JPY", True),
     ("$11.96 млн.", "ru", 11.96e6, "USD", False),
+    ("на общую сумму $180,6 тыс.", "ru", 180.6e3, "USD", False),
+    ("1,500 million yen", "en", 1.5e9, "JPY", False),
+    ("US$ 250 million", "en", 250e6, "USD", False),
+    ("кредит 5 млрд иеной", "ru", 5e9, "JPY", False),
+    ("300 млн сум", "ru", 300e6, "UZS", False),
+    ("Жапония 2,5 млрд теңге бөлді", "kk", 2.5e9, "KZT", False),
+    ("Japan pledged $3bn", "en", 3e9, "USD", False),
 ])
 def test_amounts(text, language, value, currency, approx):
     found = amounts.find(text, language)
@@ -78,6 +85,63 @@ def test_amounts(text, language, value, currency, approx):
     assert found[0].value == pytest.approx(value)
     assert found[0].currency == currency
     assert found[0].approximate is approx
+
+
+@pytest.mark.parametrize("text,language,value", [
+    ("Japan provides 44 million grant aid to Kyrgyzstan", "en", 44e6),
+    ("Japan will provide 20 billion in loans", "en", 20e9),
+    ("помощь в размере 5 млн на проект", "ru", 5e6),
+])
+def test_amounts_without_currency_in_money_context(text, language, value):
+    found = amounts.find(text, language)
+    assert [(a.value, a.currency) for a in found] == [(pytest.approx(value), None)]
+
+
+def test_scaled_counts_are_not_amounts():
+    assert amounts.find("6 million people live in the region", "en") == []
+    assert amounts.find("лишь 3 млн человек", "ru") == []
+
+
+def test_month_abbreviations_only_as_dates():
+    assert _values("07 мар 2018, 13:33", "ru") == ["2018-03-07"]
+    assert _values("Mar 17, 2025", "en") == ["2025-03-17"]
+    assert all(d.month is None for d in dates.find("Марат Нуртлеу и декларация", "ru"))
+    assert all(d.month is None for d in dates.find("сен Жапонияға бардың ба", "kk"))
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Title of the news\n\n07 мар 2018, 13:33\n\nКиргизский премьер 6 марта 2018 года принял участие.", "2018-03-07"),
+    ("Бишкек, 14.08.20 /Кабар/. Правительство Японии приняло решение предоставить помощь.", "2020-08-14"),
+    ("29 Қараша, 2010\n\nЖапония жақындай түсті", "2010-11-29"),
+    ("ASTANA, March 17, 2025 – Kazakh FM met Japanese officials.", "2025-03-17"),
+    ("Текст новости о визите.\nИсточник: NHK World, 19.05.2019", "2019-05-19"),
+    ("Түсті: 13.08.2025; Мақұлданды: 25.02.2026; Онлайн қолжетімді: 30.03.2026\nМақала", None),
+    ("On 6 March 2018 the prime minister of Kyrgyzstan took part in a long ceremony of signing notes.", None),
+])
+def test_document_date_from_header_dateline_or_source_line(text, value):
+    assert dates.document_date(text) == value
+
+
+def test_month_without_year_far_after_the_document_date_is_last_year():
+    found = dates.find("On November 25 the sides met", "en")
+    assert [dates.resolve(d, None, "2024-02-19") for d in found] == ["2023-11-25"]
+    found = dates.find("On February 3 the sides met", "en")
+    assert [dates.resolve(d, None, "2024-02-19") for d in found] == ["2024-02-03"]
+
+
+def test_back_references_and_excluded_forms_are_not_triggers():
+    assert not events.triggers("for its cooperation regarding this visit", "en")
+    assert not events.triggers("осы сапар", "kk")
+    s = "Договоренность об этом была достигнута в ходе встречи"
+    types = {(t.event_type, t.strong) for t in events.triggers(s, "ru")}
+    assert ("agreement", True) not in types and ("meeting", True) in types
+    assert events.choose(events.triggers(s, "ru"), "ru").event_type == "meeting"
+
+
+def test_apparatus_paragraphs_are_labels():
+    assert events.is_label("Қаржыландыру: Зерттеу ... гранты есебінен")
+    assert events.is_label("Source: The Japan Times, 2024")
+    assert not events.is_label("Japan signed a loan agreement.")
 
 
 def test_percent_and_counts_are_not_amounts():
@@ -166,6 +230,12 @@ def test_english_and_no_partial_words(small_kb):
     assert ("Koizumi", "junichiro-koizumi") in found
     assert ("Kazakhstan", "kazakhstan") in found
     assert all(t != "Japanology" for t, _ in found)
+
+
+def test_acronyms_match_only_in_capitals():
+    full = entities.gazetteer()          # the bundled KB: the EU has the alias "ЕС"
+    assert not any(m.actor == "european-union" for m in full.find("Еске сала кетейік, ол келді"))
+    assert any(m.actor == "european-union" for m in full.find("Япония и ЕС подписали"))
 
 
 def test_region_expands_to_five_countries(small_kb):

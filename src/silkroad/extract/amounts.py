@@ -14,9 +14,12 @@ class AmountMention:
     start: int
     end: int
     value: float
-    currency: str
+    currency: str | None          # None: "44 million grant aid" states no currency
     approximate: bool = False
     in_brackets: bool = False
+
+
+_DIGIT = re.compile(r"\d")
 
 
 @functools.cache
@@ -33,7 +36,15 @@ def _pattern():
         r"(?P<between>(?:\s+(?:" + alt(data["between"]) + r")[\w.]*)*)"
         r"(?:\s*(?P<cur>(?<![\w])(?:" + alt(data["suffix"]) + r"))[\w]*\.?)?"
     )
-    return re.compile(pat, re.I), data
+    before = re.compile(r"(?<![\w])(?:" + alt(data.get("bare_before", [])) + r")\s*$", re.I)
+    after = re.compile(r"\W{0,3}(?:[\w\-]+\s+){0,2}?(?:" + alt(data.get("bare_after", [])) + r")", re.I)
+    tables = {
+        "prefix": {k.lower(): v for k, v in data["prefix"].items()},
+        "suffix": {k.lower(): v for k, v in data["suffix"].items()},
+        "scales": {k.lower(): float(v) for k, v in data["scales"].items()},
+        "glued": {k.lower(): float(v) for k, v in data["glued_scales"].items()},
+    }
+    return re.compile(pat, re.I), data, before, after, tables
 
 
 def _number(text: str, lang: str, has_scale: bool) -> float:
@@ -57,19 +68,25 @@ def _number(text: str, lang: str, has_scale: bool) -> float:
 
 
 def find(text: str, lang: str = "en") -> list[AmountMention]:
-    pattern, data = _pattern()
+    if not _DIGIT.search(text):
+        return []
+    pattern, data, bare_before, bare_after, tables = _pattern()
     out: list[AmountMention] = []
-    prefix = {k.lower(): v for k, v in data["prefix"].items()}
-    suffix = {k.lower(): v for k, v in data["suffix"].items()}
-    scales = {k.lower(): float(v) for k, v in data["scales"].items()}
-    glued = {k.lower(): float(v) for k, v in data["glued_scales"].items()}
+    prefix, suffix, scales, glued = tables["prefix"], tables["suffix"], tables["scales"], tables["glued"]
     for m in pattern.finditer(text):
         pre, cur = m.group("pre"), m.group("cur")
         if not (pre or cur):
+            # no currency: only a scaled number in money context ("44 million grant aid")
+            if not m.group("scale") or text[m.end():m.end() + 1] == "%":
+                continue
+            if not (bare_before.search(text, max(0, m.start() - 30), m.start("num"))
+                    or bare_after.match(text, m.end(), m.end() + 40)):
+                continue
+            currency = None
+        elif cur and text[m.end("cur"):m.end("cur") + 1] == "%":
             continue
-        if cur and text[m.end("cur"):m.end("cur") + 1] == "%":
-            continue
-        currency = prefix[pre.lower()] if pre else suffix[cur.lower()]
+        else:
+            currency = prefix[pre.lower()] if pre else suffix[cur.lower()]
         scale = 1.0
         if m.group("glued"):
             scale = glued[m.group("glued").lower()]

@@ -21,6 +21,31 @@ def _doc_date(value: str | None) -> str | None:
     return value
 
 
+def read_sources(path: str | Path) -> dict[str, str]:
+    """Per-document dates from a sources TSV (``file  lang  doc_date  url`` lines, '#' comments):
+    file name -> doc_date, for the documents that give one."""
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 3 and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", cols[2].strip()):
+                out[Path(cols[0].strip()).name] = cols[2].strip()
+    return out
+
+
+def sidecar_dates(gold_path: str | None, sources_path: str | None) -> dict[str, str]:
+    """Document dates of ``--sources``, else of the ``sources.tsv`` next to the gold file."""
+    if sources_path:
+        return read_sources(sources_path)
+    if gold_path:
+        default = Path(gold_path).with_name("sources.tsv")
+        if default.is_file():
+            return read_sources(default)
+    return {}
+
+
 @click.command("extract")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--lang", type=click.Choice(["auto", "kk", "ru", "en"]), default="auto", show_default=True,
@@ -29,12 +54,19 @@ def _doc_date(value: str | None) -> str | None:
               help="Gold JSONL: print precision, recall, F1, exact year and exact amount instead of candidates.")
 @click.option("--doc-date", callback=lambda c, p, v: _doc_date(v),
               help="Publication date of the documents (YYYY[-MM[-DD]]) for 'today', '9 August', 'next year'.")
+@click.option("--sources", "sources_path", type=click.Path(exists=True, dir_okay=False),
+              help="TSV of 'file<TAB>lang<TAB>doc_date<TAB>url' giving each document's date "
+                   "(with --eval, the sources.tsv next to the gold file is read by default).")
 @click.option("--min-confidence", type=float, default=pipeline.MIN_CONFIDENCE, show_default=True,
               help="Drop candidates scored below this.")
-def extract(files, lang, gold_path, doc_date, min_confidence):
+def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
     """Propose events found in kk/ru/en documents, one JSON object per line on stdout.
 
     FILE may be .txt (UTF-8, UTF-16 or cp1251) or .html; '-' reads stdin.
+
+    Dates without a year ("On November 8", "9 тамызда") take the year of the document date:
+    the date the document states in its header or dateline, else --doc-date, else the
+    document's line in --sources.
 
     \b
     Examples:
@@ -45,9 +77,11 @@ def extract(files, lang, gold_path, doc_date, min_confidence):
     read_any = False
     all_cands: list[dict] = []
     out = sys.stdout
+    sidecar = sidecar_dates(gold_path, sources_path)
     for name in files:
         try:
-            for cand in pipeline.extract_file(name, lang=lang, doc_date=doc_date):
+            date = doc_date or sidecar.get(Path(name).name)
+            for cand in pipeline.extract_file(name, lang=lang, doc_date=date):
                 read_any = True
                 if cand["confidence"] < min_confidence:
                     continue

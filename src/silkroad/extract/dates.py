@@ -107,7 +107,14 @@ def _valid(y, m, d) -> bool:
     return d is None or 1 <= d <= calendar.monthrange(y or 2000, m)[1]
 
 
-def find(text: str, lang: str = "en") -> list[DateMention]:
+_DIGIT = re.compile(r"\d")
+
+
+def find(text: str, lang: str = "en", explicit_only: bool = False) -> list[DateMention]:
+    """Date mentions of ``text``; ``explicit_only`` may skip those without a year (faster)."""
+    has_digit = _DIGIT.search(text) is not None
+    if explicit_only and not has_digit:
+        return []                     # every explicit date has digits
     months, month_re, rel_re, rel_shift, today_re = _patterns()
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -115,12 +122,12 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
     def free(s, e):
         return all(e <= a or s >= b for a, b in taken)
 
-    for m in _ISO.finditer(text):
+    for m in (_ISO.finditer(text) if has_digit else ()):
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if 1950 <= y <= 2049 and _valid(y, mo, d):
             found.append(DateMention(m.start(), m.end(), y, mo, d))
             taken.append(m.span())
-    for m in _NUMERIC.finditer(text):
+    for m in (_NUMERIC.finditer(text) if has_digit else ()):
         if not free(*m.span()):
             continue
         d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
@@ -128,7 +135,7 @@ def find(text: str, lang: str = "en") -> list[DateMention]:
         if 1950 <= y <= 2049 and _valid(y, mo, d):
             found.append(DateMention(m.start(), m.end(), y, mo, d))
             taken.append(m.span())
-    years = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(text) if free(*m.span())]
+    years = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(text) if free(*m.span())] if has_digit else []
     used_years: set[int] = set()
     for m in month_re.finditer(text):
         word = m.group(0)
@@ -219,6 +226,17 @@ def resolve(mention: DateMention, anchor: str | None, doc_date: str | None) -> s
             year -= 1                 # "on November 25" in a February text: last November
         return DateMention(0, 0, year, mention.month, mention.day).value()
     return mention.value()
+
+
+@functools.cache
+def _same_time() -> tuple[str, ...]:
+    data = load("dates")
+    return tuple(str(w).lower() for ws in (data.get("same_time") or {}).values() for w in ws)
+
+
+def opens_with_same_time(sentence: str) -> bool:
+    """Whether the sentence opens with "At the same time", "В тот же день", "Сол күні"."""
+    return sentence[:40].lstrip(" \"«“—–-").lower().startswith(_same_time())
 
 
 # --- the date of a document -----------------------------------------------------------

@@ -92,11 +92,15 @@ class Gazetteer:
         self.kinds: dict[str, str] = {}
         self.countries: dict[str, tuple[str, ...]] = {}
         entries: dict[str, set] = {}
+        self.acronyms: set[str] = set()     # "ЕС", "EU": matched only when written in capitals
 
         def add(form: str, value: tuple):
-            form = _norm(form.strip())
+            raw = form.strip()
+            form = _norm(raw)
             if len(form) >= 2:
                 entries.setdefault(form, set()).add(value)
+                if len(raw) <= 5 and raw.isupper():
+                    self.acronyms.add(form)
 
         for actor in actors.values():
             country = (actor.country,) if actor.country else ()
@@ -151,6 +155,8 @@ class Gazetteer:
             tail = low[end:stop]
             if tail and not (is_suffix_chain(tail) or tail in en_suf):
                 continue
+            if low[start:end] in self.acronyms and not text[start:end].isupper():
+                continue                      # "Еске" is not "ЕС"+"ке"
             for kind, value in values:
                 if kind == "actor":
                     found.append(Mention(start, stop, value, self.countries.get(value, ()),

@@ -79,10 +79,34 @@ def _automaton(lang: str):
 
 
 _SPACES = re.compile(r"\s+")
+_PREV_WORD = re.compile(r"([\w]+)[\s«\"“]*$")
+
+
+@functools.cache
+def _filters(lang: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    data = load("triggers")
+    exclude = tuple(str(x).lower() for x in (data.get("exclude", {}) or {}).get(lang, []) or [])
+    anaphora = frozenset(str(x).lower() for x in (data.get("anaphora", {}) or {}).get(lang, []) or [])
+    return exclude, anaphora
+
+
+@functools.cache
+def _labels() -> tuple[str, ...]:
+    data = load("triggers")
+    return tuple(str(x).lower() for ws in (data.get("labels", {}) or {}).values() for x in ws)
+
+
+def is_label(paragraph: str) -> bool:
+    """A paragraph of apparatus: "Source: ...", "Қаржыландыру: ...", "Keywords: ..."."""
+    return paragraph.lstrip(" *_#>").lower().startswith(_labels())
 
 
 def triggers(text: str, lang: str) -> list[Trigger]:
-    """Trigger words in ``text``: stems matched at the start of a word (Aho-Corasick)."""
+    """Trigger words in ``text``: stems matched at the start of a word (Aho-Corasick).
+
+    A match is dropped when the word begins with an excluded form ("договоренность" for the
+    stem "договор") or follows a demonstrative ("this visit", "осы сапар"): a back-reference.
+    """
     low = text.lower()
     out = []
     regex, index, _, _ = _compiled(lang)
@@ -97,7 +121,19 @@ def triggers(text: str, lang: str) -> list[Trigger]:
         while stop < len(low) and (low[stop].isalnum() or low[stop] in "'’"):
             stop += 1
         out.append(Trigger(start, stop, etype, strong))
-    return out
+    if not out:
+        return out
+    exclude, anaphora = _filters(lang)
+    kept = []
+    for t in out:
+        if exclude and low.startswith(exclude, t.start):
+            continue
+        if anaphora and t.start > 0:
+            prev = _PREV_WORD.search(low, max(0, t.start - 25), t.start)
+            if prev and prev.group(1) in anaphora:
+                continue
+        kept.append(t)
+    return kept
 
 
 def choose(found: list[Trigger], lang: str, has_amount: bool = False) -> Trigger | None:
@@ -117,6 +153,23 @@ def choose(found: list[Trigger], lang: str, has_amount: bool = False) -> Trigger
         demoted = (t.event_type in need_amount and not has_amount)
         return (not (finance and has_amount), not t.strong, demoted, prio.get(t.event_type, 99), t.start)
     return min(found, key=key)
+
+
+@functools.cache
+def _frame_re(lang: str):
+    words = (load("triggers").get("frame", {}) or {}).get(lang, []) or []
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])", re.I) if words else None
+
+
+def is_framed(text: str, lang: str) -> bool:
+    """Whether the sentence sits inside an event: "During the meeting", "в ходе визита", "сапар барысында"."""
+    r = _frame_re(lang)
+    return bool(r and r.search(text))
+
+
+def needs_amount(event_type: str) -> bool:
+    """Investment, aid announcement, technical cooperation: general words without an amount."""
+    return event_type in set(load("triggers").get("need_amount", []))
 
 
 def is_generic(text: str, lang: str) -> bool:

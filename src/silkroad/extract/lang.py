@@ -21,22 +21,22 @@ def _lingua():
         Language.KAZAKH, Language.RUSSIAN, Language.ENGLISH).build()
 
 
-_CYR = re.compile(r"[\u0400-\u04ff]")
 _KK = re.compile("[" + "".join(sorted(KK_LETTERS)) + "]")
 _LAT = re.compile(r"[A-Za-z]")
+_NOT_LATIN = bytes(b for b in range(128) if not (65 <= b <= 90 or 97 <= b <= 122))
 
 
-def detect(text: str, default: str | None = None) -> str:
+def detect(text: str, default=None) -> str:
     """The language of ``text``: "kk", "ru" or "en".
 
-    ``default`` (the language of the surrounding block) is returned for text too short to
-    tell; without it lingua decides.
+    ``default`` (the language of the surrounding block, or a function that detects it) is
+    returned for text too short to tell; without it lingua decides.
     """
-    sample = text[:4000]
-    cyr = len(_CYR.findall(sample))
-    lat = len(_LAT.findall(sample))
+    sample = text[:4000] if default is None else text[:400]     # a paragraph: its beginning tells
+    cyr = len(sample.encode("utf-8")) - len(sample)     # ~ letters outside ASCII: Cyrillic here
+    lat = len(sample.encode("ascii", "ignore").translate(None, _NOT_LATIN))
     if cyr == 0 and lat == 0:
-        return default or "en"
+        return (default() if callable(default) else default) or "en"
     if lat > cyr:
         return "en"
     kk = len(_KK.findall(sample))
@@ -44,6 +44,8 @@ def detect(text: str, default: str | None = None) -> str:
         return "kk"
     if cyr >= 60:
         return "ru"
+    if callable(default):
+        default = default()           # the block's language, computed only when needed
     if default:
         return default
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ from .sentences import split
 
 BLOCK_CHARS = 256 * 1024          # a paragraph block never exceeds this many characters
 MIN_CONFIDENCE = 0.5
+REQUIRE_ANCHOR = True             # a candidate needs a date or an amount stated in its text
 MERGE_GAP = 400                   # characters between two sentences that may describe one event
+DOC_DATE_SPAN = 5000              # undated events this near the top of a dated document take its date
 
 
 class ReadError(Exception):
@@ -138,12 +141,13 @@ class _DocState:
 def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: _DocState,
                         gaz, table_row_type: str | None) -> dict | None:
     sentence = text[s:e]
-    found_dates = dates_mod.find(sentence, lang)
     trig_list = events_mod.triggers(sentence, lang)
+    # without a trigger only explicit dates matter (they anchor what follows)
+    found_dates = dates_mod.find(sentence, lang, explicit_only=not trig_list and not table_row_type)
     mentions = gaz.find(sentence)
     countries: list[str] = []
     actors: list[str] = []
-    has_person = False
+    has_person = named_person = False
     for m in mentions:
         for c in m.countries:
             if c not in countries:
@@ -153,6 +157,8 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
             actors.append(m.actor)
             if m.kind in ("person", "government_body", "agency", "organisation", "company"):
                 has_person = True
+            if m.kind == "person":
+                named_person = True
     resolved = []
     for d in found_dates:
         value = dates_mod.resolve(d, state.anchor, state.doc_date)
@@ -181,7 +187,14 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
                 best, date = gap, value
         if date is None and chosen.strong and state.para_anchor:
             date, inherited = state.para_anchor, True
-        amount = next((a for a in found_amounts if not a.in_brackets), found_amounts[0] if found_amounts else None)
+        if date is None and state.anchor and dates_mod.opens_with_same_time(sentence):
+            date, inherited = state.anchor, True
+        has_person = has_person or events_mod.names_office(sentence, lang)
+        # anchored in one concrete event: a date or an amount stated, or a named participant
+        anchored = bool(found_dates) or inherited or bool(found_amounts) or table_row or (
+            (named_person or events_mod.names_office(sentence, lang)) and not events_mod.needs_amount(chosen.event_type))
+        date_source = "text" if date else None
+        amount = _best_amount(found_amounts)
         if len(countries) == 1 or (not countries and actors):
             dom = state.dominant()
             if dom and dom not in countries:
@@ -192,6 +205,8 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
                                 has_amount=amount is not None, has_person=has_person,
                                 n_countries=len(countries), generic=events_mod.is_generic(sentence, lang),
                                 table_row=table_row)
+        if date is None and state.doc_date and base + s < DOC_DATE_SPAN:
+            date, date_source = state.doc_date[:7], "document"     # news: the event of the report
         result = {
             "doc": state.doc, "event_type": chosen.event_type, "date": date,
             "countries": sorted(countries), "actors": actors,
@@ -199,14 +214,22 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
             "currency": amount.currency if amount else None,
             "sector": None, "evidence": sentence, "start": base + s, "end": base + e,
             "confidence": conf, "date_precision": dates_mod.precision(date), "lang": lang,
-            "approximate": bool(amount and amount.approximate),
-            "_title_amount": bool(amount) and _is_title(sentence),
+            "approximate": bool(amount and amount.approximate), "date_source": date_source,
+            "_title_amount": bool(amount) and _is_title(sentence), "_anchored": anchored,
+            "_framed": events_mod.is_framed(sentence, lang), "_strong": chosen.strong,
         }
     for d, value in resolved:          # explicit dates become the anchor of what follows
         if d.explicit and value:
             state.anchor = value
             state.para_anchor = value
     return result
+
+
+def _best_amount(found: list):
+    """The amount of the event: outside brackets (not a conversion), with a currency, first."""
+    if not found:
+        return None
+    return min(found, key=lambda a: (a.in_brackets, a.currency is None))
 
 
 def _is_title(text: str) -> bool:
@@ -223,24 +246,37 @@ def _amount_rank(c: dict) -> tuple:
 
 def _merge(a: dict, b: dict) -> bool:
     """Merge ``b`` into ``a`` when both describe one event; True when merged."""
-    if events_mod.group(a["event_type"]) != events_mod.group(b["event_type"]):
-        return False
+    ga, gb = events_mod.group(a["event_type"]), events_mod.group(b["event_type"])
+    if ga != gb:
+        # "Документы подписали ..." right after a grant: the documents of that grant
+        if not (ga == "finance" and b["event_type"] == "agreement" and not b["amount"]
+                and b.get("date_source") != "text"):
+            return False
     if b["start"] - a["end"] > MERGE_GAP:
         return False
+    if (ga == "contact" and a["event_type"] != b["event_type"] and not b.get("_framed")
+            and a.get("_strong") and b.get("_strong")
+            and not (_is_title(a["evidence"]) or _is_title(b["evidence"]))):
+        return False                  # "held a phone call" then "postponed his visit": two events
     if not a["date"] and b["date"] and not (_is_title(a["evidence"]) or _is_title(b["evidence"])):
         return False
     if a["date"] and b["date"] and a["date"][:4] != b["date"][:4]:
         return False
     if a["date"] and b["date"] and a["date"] != b["date"] and not (a["date"].startswith(b["date"]) or b["date"].startswith(a["date"])):
         return False
+    rounded = False
     if a["amount"] and b["amount"] and a["amount"] != b["amount"] and a["currency"] == b["currency"]:
-        return False
+        # a headline rounds the figure of the text: "6 млн долларов" then "6,2 млн долларов"
+        rounded = a.get("_title_amount") and abs(a["amount"] - b["amount"]) <= 0.1 * max(a["amount"], b["amount"])
+        if not rounded:
+            return False
     if not set(a["countries"]) & set(b["countries"]):
         return False
     a["end"] = max(a["end"], b["end"])
     if not a["date"] or (b["date"] and len(b["date"]) > len(a["date"])):
         a["date"], a["date_precision"] = b["date"], b["date_precision"]
-    if b["amount"] and (not a["amount"] or (a.get("_title_amount") and _amount_rank(b) >= _amount_rank(a))):
+    if b["amount"] and (not a["amount"] or rounded or (a.get("_title_amount") and _amount_rank(b) >= _amount_rank(a))
+                        or (a["currency"] is None and b["currency"] is not None)):
         a["_title_amount"] = False
         a["amount"], a["currency"], a["approximate"] = b["amount"], b["currency"], b["approximate"]
     for c in b["countries"]:
@@ -250,18 +286,27 @@ def _merge(a: dict, b: dict) -> bool:
     for x in b["actors"]:
         if x not in a["actors"]:
             a["actors"].append(x)
+    a["_anchored"] = a.get("_anchored") or b.get("_anchored")
+    if a.get("date_source") != "text" and b.get("date_source") == "text":
+        a["date_source"] = "text"
     a["confidence"] = round(min(1.0, max(a["confidence"], b["confidence"]) + 0.05), 2)
     return True
 
 
 def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> Iterator[dict]:
-    block_lang = detect(text) if lang == "auto" else lang
+    block_lang: list[str] = []
+
+    def block_language() -> str:      # detected once, and only when a paragraph is ambiguous
+        if not block_lang:
+            block_lang.append(detect(text))
+        return block_lang[0]
+
     for ls, le in _paragraphs(text):
         para = text[ls:le]
-        plang = detect(para, default=block_lang) if lang == "auto" else lang
+        plang = detect(para, default=block_language) if lang == "auto" else lang
         is_table = "\t" in para
         state.para_anchor = None
-        if _BIBLIO_ITEM.match(para) and _BIBLIO.search(para):
+        if (_BIBLIO_ITEM.match(para) and _BIBLIO.search(para)) or events_mod.is_label(para):
             continue
         if not is_table:
             state.table_type = None
@@ -282,6 +327,10 @@ def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> It
 
 def _emit(cand: dict) -> Iterator[dict]:
     cand.pop("_title_amount", None)
+    cand.pop("_framed", None)
+    cand.pop("_strong", None)
+    if not cand.pop("_anchored", True) and REQUIRE_ANCHOR:
+        return                        # no date, no amount: a general statement, not one event
     if cand["confidence"] >= MIN_CONFIDENCE:
         end = cand["end"]
         cand["evidence"] = cand.pop("_text", None) or cand["evidence"]
@@ -302,8 +351,15 @@ def extract_blocks(blocks: Iterable[tuple[int, str]], doc: str, lang: str = "aut
                    doc_date: str | None = None, kb_dirs: tuple[Path, ...] | None = None) -> Iterator[dict]:
     gaz = entities_mod.gazetteer(kb_dirs)
     state = _DocState(doc, doc_date)
-    window: dict[int, str] = {}
-    for base, text in blocks:
+    blocks = iter(blocks)
+    first = next(blocks, None)
+    if first is None:
+        return
+    second = next(blocks, None)
+    # the date the document states (a dateline, a header line) wins over the given one
+    state.doc_date = dates_mod.document_date(first[1], whole=second is None) or doc_date
+    todo = [first] + ([second] if second is not None else [])
+    for base, text in itertools.chain(todo, blocks):
         for cand in _process_block(text, base, lang, state, gaz):
             yield cand
     for cand in state.pending:

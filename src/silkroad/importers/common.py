@@ -321,6 +321,10 @@ def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run
             raise UsageError(f"cannot open the database read-write: {exc}", db_path) from None
     summaries: list[Summary] = []
     try:
+        if not dry_run:
+            # large imports may spill to disk (beside the database) instead of holding everything in memory
+            spill = db_path.with_name(db_path.name + ".import.tmp")
+            con.execute(f"SET temp_directory = {sql_str(str(spill))}")
         con.execute("BEGIN TRANSACTION")
         try:
             ensure_schema(con)

@@ -47,17 +47,37 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
     cols = set(names)
     progress(0, info.size, "reading")
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    sha8 = info.sha256[:8]
+    title = f"coalesce({_col(cols, 'ProjectTitle')}, {_col(cols, 'ShortDescription')}, {_col(cols, 'PurposeName')})"
+    key = " || '|' || ".join(f"coalesce({_col(cols, c)}, '')" for c in (
+        "Year", "DonorCode", "AgencyCode", "CrsID", "ProjectNumber", "RecipientCode", "PurposeCode", "FlowCode",
+        "USD_Commitment", "USD_Disbursement", "ProjectTitle"))
+    # ONE pass over the file: DuckDB's reader, only the columns used, every derived value computed here
     try:
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE crs_raw AS
-            SELECT row_number() OVER () + 1 AS line, *
-            FROM read_csv({sql_str(str(path))}, delim='|', header=true, auto_detect=false, columns={columns},
-                          strict_mode=true, quote='', escape='', encoding={sql_str(encoding)},
-                          max_line_size=10000000)""")
+            CREATE OR REPLACE TEMP TABLE crs_rows AS
+            SELECT r.line,
+                   'crs:' || coalesce({_col(cols, 'CrsID')} || ':', '') || substr(md5({key}), 1, 16) AS base_id,
+                   TRY_CAST({_col(cols, 'Year')} AS INTEGER) AS year, {_col(cols, 'Year')} AS year_raw,
+                   {_col(cols, 'DonorCode')} AS donor_code, {_col(cols, 'DonorName')} AS donor_name,
+                   {_col(cols, 'AgencyName')} AS agency, {_col(cols, 'RecipientCode')} AS recipient_code,
+                   {_col(cols, 'CrsID')} AS crs_id, {_col(cols, 'ProjectNumber')} AS project_number,
+                   {_col(cols, 'PurposeCode')} AS purpose_code, {_col(cols, 'SectorCode')} AS sector_code,
+                   {_col(cols, 'Finance_t')} AS finance_t, {_col(cols, 'Aid_t')} AS aid_t,
+                   {title} AS title, {_col(cols, 'LongDescription')} AS summary,
+                   {_col(cols, 'USD_Commitment')} AS commitment_raw,
+                   {_col(cols, 'USD_Disbursement')} AS disbursement_raw,
+                   TRY_CAST({_col(cols, 'USD_Commitment')} AS DOUBLE) * 1e6 AS commitment,
+                   TRY_CAST({_col(cols, 'USD_Disbursement')} AS DOUBLE) * 1e6 AS disbursement,
+                   {_col(cols, 'ExpectedStartDate')} AS start_raw, {_col(cols, 'CompletionDate')} AS end_raw
+            FROM (SELECT row_number() OVER () + 1 AS line, *
+                  FROM read_csv({sql_str(str(path))}, delim='|', header=true, auto_detect=false,
+                                columns={columns}, strict_mode=true, quote='', escape='',
+                                encoding={sql_str(encoding)}, max_line_size=10000000)) r""")
     except duckdb.Error as exc:
         raise csv_failure(exc, path, names) from None
     progress(info.size // 2, info.size, "mapping")
-    summary.rows_read = con.execute("SELECT count(*) FROM crs_raw").fetchone()[0]
+    summary.rows_read = con.execute("SELECT count(*) FROM crs_rows").fetchone()[0]
     if summary.rows_read == 0:
         raise DataError("the file has a header but no rows", path, 2)
 
@@ -70,29 +90,9 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
                ("code", "iso2", "name"))
     code_table(con, "crs_purposes", ((c, codes.sector_name(c)) for c in codes.sectors()), ("code", "sector"))
 
-    sha8 = info.sha256[:8]
-    title = f"coalesce({_col(cols, 'ProjectTitle')}, {_col(cols, 'ShortDescription')}, {_col(cols, 'PurposeName')})"
-    key = " || '|' || ".join(f"coalesce({_col(cols, c)}, '')" for c in (
-        "Year", "DonorCode", "AgencyCode", "CrsID", "ProjectNumber", "RecipientCode", "PurposeCode", "FlowCode",
-        "USD_Commitment", "USD_Disbursement", "ProjectTitle"))
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE crs_rows AS
-        SELECT r.line,
-               'crs:' || coalesce({_col(cols, 'CrsID')} || ':', '') || substr(md5({key}), 1, 16) AS base_id,
-               TRY_CAST({_col(cols, 'Year')} AS INTEGER) AS year, {_col(cols, 'Year')} AS year_raw,
-               {_col(cols, 'DonorCode')} AS donor_code, {_col(cols, 'DonorName')} AS donor_name,
-               {_col(cols, 'AgencyName')} AS agency, {_col(cols, 'RecipientCode')} AS recipient_code,
-               {_col(cols, 'CrsID')} AS crs_id, {_col(cols, 'ProjectNumber')} AS project_number,
-               {_col(cols, 'PurposeCode')} AS purpose_code, {_col(cols, 'SectorCode')} AS sector_code,
-               {_col(cols, 'Finance_t')} AS finance_t, {_col(cols, 'Aid_t')} AS aid_t,
-               {title} AS title, {_col(cols, 'LongDescription')} AS summary,
-               {_col(cols, 'USD_Commitment')} AS commitment_raw, {_col(cols, 'USD_Disbursement')} AS disbursement_raw,
-               TRY_CAST({_col(cols, 'USD_Commitment')} AS DOUBLE) * 1e6 AS commitment,
-               TRY_CAST({_col(cols, 'USD_Disbursement')} AS DOUBLE) * 1e6 AS disbursement,
-               {_col(cols, 'ExpectedStartDate')} AS start_raw, {_col(cols, 'CompletionDate')} AS end_raw
-        FROM crs_raw r""")
-    con.execute("DROP TABLE crs_raw")
-    con.execute(f"""
+    # identifiers: a row keeps base_id unless it repeats in the file or is already in the database; only
+    # those rows (usually none) get a suffix, computed over them alone
+    special = con.execute(f"""
         CREATE OR REPLACE TEMP TABLE crs_ids AS
         SELECT line, base_id,
                base_id || CASE WHEN n > 1 THEN '~' || n ELSE '' END
@@ -101,16 +101,24 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
                                THEN '~' || {sql_str(sha8)} ELSE '' END AS id,
                n, first_line
         FROM (SELECT line, base_id, row_number() OVER (PARTITION BY base_id ORDER BY line) AS n,
-                     min(line) OVER (PARTITION BY base_id) AS first_line FROM crs_rows)""")
+                     min(line) OVER (PARTITION BY base_id) AS first_line
+              FROM crs_rows
+              WHERE base_id IN (SELECT base_id FROM crs_rows GROUP BY base_id HAVING count(*) > 1)
+                 OR base_id IN (SELECT id FROM projects))""").fetchone()[0]
     collisions = con.execute(f"""
         INSERT INTO import_collisions
         SELECT {sql_str(info.import_id)}, 'crs', base_id, first_line, line, id,
                CASE WHEN n > 1 THEN 'identical row repeated in this file'
                     ELSE 'row already imported from another file' END
-        FROM crs_ids WHERE id <> base_id""").fetchone()[0]
+        FROM crs_ids WHERE id <> base_id""").fetchone()[0] if special else 0
     summary.collisions = collisions
     if collisions:
         summary.warn(None, "CrsID", f"{collisions} duplicate row(s) kept under suffixed ids (see import_collisions)")
+    if special:
+        rows_ids = "crs_rows r LEFT JOIN crs_ids i USING (line)"
+        rid = "coalesce(i.id, r.base_id)"
+    else:
+        rows_ids, rid = "crs_rows r", "r.base_id"
 
     # warnings: unknown codes (rows kept) and numbers that do not parse
     grouped_warnings(con, summary, """
@@ -135,12 +143,14 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
 
     add_source(con, info, "OECD Creditor Reporting System (CRS) bulk file", "OECD",
                url="https://stats.oecd.org/DownloadFiles.aspx?DatasetCode=CRS1")
+    # the rows are written in any order (the line numbers are already computed): parallel inserts
+    con.execute("SET preserve_insertion_order = false")
     iid = sql_str(info.import_id)
     con.execute(f"""
         INSERT INTO projects (id, title_en, donor, agency, recipient, sector, purpose_code, dac_code,
                               sector_group, instrument, start_date, end_date, year, status, summary_en,
                               confidence, confidence_note, origin, import_id)
-        SELECT i.id, coalesce(r.title, 'CRS row ' || r.line), coalesce(s.actor_id, r.donor_name, r.donor_code),
+        SELECT {rid}, coalesce(r.title, 'CRS row ' || r.line), coalesce(s.actor_id, r.donor_name, r.donor_code),
                r.agency, rc.iso2, coalesce(pc.sector, CASE WHEN r.purpose_code IS NOT NULL THEN 'unspecified' END),
                r.purpose_code, coalesce(r.sector_code, left(r.purpose_code, 3)),
                CASE left(coalesce(r.sector_code, r.purpose_code), 1)
@@ -157,33 +167,34 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
                     ELSE 'other' END,
                left(r.start_raw, 10), left(r.end_raw, 10), r.year, 'unknown', left(r.summary, 2000), 'medium',
                'imported from the OECD CRS as reported by the donor', 'crs', {iid}
-        FROM crs_rows r JOIN crs_ids i USING (line)
+        FROM {rows_ids}
         LEFT JOIN crs_providers p ON p.code = r.donor_code
         LEFT JOIN crs_states s ON s.iso2 = p.iso2
         LEFT JOIN crs_recipients rc ON rc.code = r.recipient_code
         LEFT JOIN crs_purposes pc ON pc.code = r.purpose_code""")
     progress(int(info.size * 0.75), info.size, "writing")
-    con.execute("""
-        INSERT INTO project_ids SELECT i.id, 'crs', r.crs_id FROM crs_rows r JOIN crs_ids i USING (line)
-        WHERE r.crs_id IS NOT NULL""")
-    con.execute("""
-        INSERT INTO project_ids SELECT i.id, 'crs_project_number', r.project_number
-        FROM crs_rows r JOIN crs_ids i USING (line) WHERE r.project_number IS NOT NULL""")
-    con.execute("""
+    con.execute(f"""
+        INSERT INTO project_ids
+        SELECT {rid}, 'crs', r.crs_id FROM {rows_ids} WHERE r.crs_id IS NOT NULL
+        UNION ALL
+        SELECT {rid}, 'crs_project_number', r.project_number FROM {rows_ids} WHERE r.project_number IS NOT NULL""")
+    con.execute(f"""
         INSERT INTO amounts
-        SELECT 'project', i.id, k.seq, k.value, 'USD', k.kind, r.year, false, false,
-               'OECD CRS ' || k.field || ' (USD million x 1,000,000, current prices)', k.value, 1.0, NULL
-        FROM crs_rows r JOIN crs_ids i USING (line),
-             LATERAL (VALUES (0, r.commitment, 'commitment', 'USD_Commitment'),
-                             (1, r.disbursement, 'disbursement', 'USD_Disbursement')) k(seq, value, kind, field)
-        WHERE k.value IS NOT NULL""")
+        SELECT 'project', {rid}, 0, r.commitment, 'USD', 'commitment', r.year, false, false,
+               'OECD CRS USD_Commitment (USD million x 1,000,000, current prices)', r.commitment, 1.0, NULL
+        FROM {rows_ids} WHERE r.commitment IS NOT NULL
+        UNION ALL
+        SELECT 'project', {rid}, 1, r.disbursement, 'USD', 'disbursement', r.year, false, false,
+               'OECD CRS USD_Disbursement (USD million x 1,000,000, current prices)', r.disbursement, 1.0, NULL
+        FROM {rows_ids} WHERE r.disbursement IS NOT NULL""")
     con.execute(f"""
         INSERT INTO evidence
-        SELECT 'project', i.id, 0, {sql_str(info.source_id)},
+        SELECT 'project', {rid}, 0, {sql_str(info.source_id)},
                {sql_str(info.name)} || ' line ' || r.line || coalesce(', CrsID ' || r.crs_id, ''),
                left(coalesce(r.title, 'CRS row ' || r.line), 200), NULL
-        FROM crs_rows r JOIN crs_ids i USING (line)""")
+        FROM {rows_ids}""")
     summary.rows_imported = summary.rows_read
+    con.execute("RESET preserve_insertion_order")
     con.execute("DROP TABLE crs_rows")
     con.execute("DROP TABLE crs_ids")
     progress(info.size, info.size, "done")
