@@ -199,3 +199,20 @@ def test_docs_coverage_is_up_to_date(bundled_db):
     shown = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
     assert shown == expected, "run: silkroad build && silkroad coverage --out docs/coverage.md"
     assert "| KZ Kazakhstan |" in shown
+
+
+def test_article_groupings_name_each_member_in_their_quotes(bundled):
+    """The article's grouping of the five states: every member is named in the quoted sentence."""
+    base, _ = bundled
+    names = {a.country: a.names.kk for a in base.actors.values() if a.kind == "state"}
+    groupings = [g for g in base.groupings.values() if g.author == ARTICLE]
+    assert len(groupings) == 2
+    for g in groupings:
+        members = [c for codes in g.groups.values() for c in codes]
+        assert sorted(members) == ["KG", "KZ", "TJ", "TM", "UZ"]
+        quotes = " ".join(ev.quote for ev in g.evidence)
+        for code in members:
+            stem = names[code][:5]          # Қазақ-, Өзбек-, Қырғы-, Тәжік-, Түрік-/Түркі-
+            assert stem[:3] in quotes, f"{g.id}: {code} ({names[code]}) not named in its quotes"
+    core = next(g for g in groupings if "core" in g.groups)
+    assert set(core.groups["core"]) == {"KZ", "TM", "UZ"}

@@ -171,3 +171,47 @@ def test_coverage_markdown(small_db, tmp_path):
     assert "| events, projects and aid totals with two or more distinct sources | 0 of 4 |" in text
     row = next(line for line in text.splitlines() if line.startswith("| KZ | summit |"))
     assert row.split(" | ")[2:] == ["", "1 (1)", " |"] or "1 (1)" in row
+
+
+def test_groupings_and_stats_by_group(tmp_path):
+    from conftest import FIXTURE_KB
+    from silkroad import store
+
+    kb = tmp_path / "kb"
+    import shutil
+    shutil.copytree(FIXTURE_KB, kb)
+    (kb / "groupings.yaml").write_text("""\
+groupings:
+  - id: grp-test-priority
+    title: {en: Core and distant}
+    author: shadayeva-2026
+    groups: {core: [KZ, UZ, TM], distant: [KG, TJ]}
+    evidence:
+      - {source: shadayeva-2026, locator: "chars 7889-8079", quote: "Аймақтың орталық елдері"}
+""", encoding="utf-8")
+    db = tmp_path / "g.duckdb"
+    store.build(db, [kb])
+    rows = as_json(run_cli("groupings", "--format", "json", db=db))
+    assert rows[0]["groups"] == {"core": ["KZ", "TM", "UZ"], "distant": ["KG", "TJ"]}
+    stats = as_json(run_cli("stats", "--by", "group", "--grouping", "grp-test-priority", "--currency", "JPY",
+                            "--format", "json", db=db))
+    by_group = {r["group"]: r for r in stats}
+    # core: the Koizumi visit, the Nazarbayev meeting, the 2017 meeting and the 1995 loan
+    assert by_group["core"]["records"] == 4 and by_group["core"]["projects"] == 1
+    assert by_group["distant"]["records"] == 1               # only the 2017 meeting concerns KG and TJ
+    assert by_group["distant"]["pledge_jpy"] == 24e9 == by_group["core"]["pledge_jpy"]
+    bad = run_cli("stats", "--by", "group", db=db)
+    assert bad.exit_code == 2 and "'group' with --grouping" in bad.stderr
+
+
+def test_two_groups_cannot_share_a_country(tmp_path):
+    from test_validate import problems_for
+
+    lines = problems_for(tmp_path, """\
+    groupings:
+      - id: grp-bad
+        title: {en: Overlapping}
+        groups: {a: [KZ, UZ], b: [UZ]}
+        evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
+    """)
+    assert "groupings[grp-bad] field groups: UZ is in two groups" in lines[0]

@@ -153,16 +153,17 @@ def test_eval_on_the_gold_documents(article_text):
     result = CliRunner().invoke(extract, ["--eval", str(GOLD / "gold.jsonl"), *docs, str(ARTICLE)])
     assert result.exit_code == 0, result.output
     numbers = dict(zip(*[iter(result.stdout.split())] * 2))
-    # regression guards, a little below the figures measured when this was written
-    # (precision 0.93, recall 0.85, exact year 0.98, exact amount 0.93); per-document dates
-    # come from tests/gold/sources.tsv, read by --eval next to the gold file
-    assert float(numbers["precision"]) >= 0.88
-    assert float(numbers["recall"]) >= 0.82
+    # regression guards, a little below the figures measured when this was written (47
+    # documents and the article, 109 events: precision 0.97, recall 0.92, exact year 0.94,
+    # exact amount 1.00); per-document dates come from tests/gold/sources.tsv, read by --eval
+    # next to the gold file
+    assert float(numbers["precision"]) >= 0.92
+    assert float(numbers["recall"]) >= 0.87
     import re
 
     year = float(re.search(r"exact year ([\d.]+)", result.stdout).group(1))
     amount = float(re.search(r"exact amount ([\d.]+)", result.stdout).group(1))
-    assert year >= 0.93 and amount >= 0.9
+    assert year >= 0.92 and amount >= 0.95
 
 
 def test_document_date_comes_from_the_text_then_the_option_then_sources(tmp_path):
@@ -202,3 +203,84 @@ def test_article_events(article_text):
     assert visit and {"JP", "KZ", "UZ"} <= set(visit[0]["countries"])
     # the references at the end are not events
     assert not any("Available via the link" in c["evidence"] for c in cands)
+
+
+def _types(cands):
+    return [(c["event_type"], c["amount"]) for c in cands]
+
+
+def test_two_events_in_one_sentence():
+    text = ("On June 27, 2014 JICA signed a grant agreement with Tajikistan to provide grant aid of 1.694 billion yen. "
+            "The Grant Agreement was signed by the Foreign Affairs Minister of Tajikistan Sirojiddin Aslov "
+            "during his official visit to Japan.\n")
+    cands = pipeline.extract_text(text, doc="t.txt", doc_date="2014-07-02")
+    assert _types(cands) == [("grant", 1.694e9), ("visit", None)]
+    grant, visit = cands
+    assert visit["start"] >= grant["start"] and visit["end"] == grant["end"]   # one evidence span
+    ru = "Соглашение было подписано в ходе визита 26-28 января 2019 года в Японию делегации Узбекистана.\n"
+    assert {c["event_type"] for c in pipeline.extract_text(ru, doc="r.txt")} == {"agreement", "visit"}
+    summit = ("2016 жылы 1 сәуірде Назарбаев Вашингтондағы саммитке қатысып, оның аясында Жапония "
+              "Премьер-министрі Синдзо Абэмен кездесті.\n")
+    assert {c["event_type"] for c in pipeline.extract_text(summit, doc="k.txt")} == {"summit", "meeting"}
+
+
+def test_amount_from_a_following_sentence_that_continues_the_event():
+    text = ("On June 2, 2017 the Exchange of Notes on the scholarship project took place between the Ambassador "
+            "of Japan to Tajikistan and the Foreign Minister of Tajikistan.\n\n"
+            "Under this project the Government of Japan extends 161 million Japanese Yen to the Government of "
+            "Tajikistan.\n")
+    cands = pipeline.extract_text(text, doc="t.txt")
+    assert len(cands) == 1 and cands[0]["amount"] == 161e6 and cands[0]["currency"] == "JPY"
+    assert cands[0]["end"] == len(text) - 1          # the evidence reaches the amount
+    # an unrelated sentence does not give its figure
+    other = text.replace("Under this project the", "Separately, the")
+    assert pipeline.extract_text(other, doc="t.txt")[0]["amount"] is None
+
+
+def test_amounts_of_different_phases_stay_apart():
+    text = ("В Душанбе состоялась церемония подписания обмена нотами между правительством Японии и Таджикистана "
+            "относительно безвозмездной помощи по Проекту реабилитации дорог (Фаза II).\n"
+            "Проект (Фаза II) состоит из восстановительных работ на 18 километрах трассы.\n"
+            "На первом этапе было реабилитировано 42 км дороги, на что Японией было выделено $35 млн.\n"
+            "Вторая фаза проекта осуществляется в рамках безвозмездной помощи правительства Японии, "
+            "которая выделила на эти цели более $24 млн.\n")
+    cands = pipeline.extract_text(text, doc="t.txt", doc_date="2011-12-09")
+    assert sorted(_types(cands)) == [("grant", 24e6), ("grant", 35e6)]
+    first = min(cands, key=lambda c: c["start"])
+    assert first["amount"] == 24e6 and first["approximate"] and first["start"] == 0
+
+
+def test_parts_of_a_total_and_a_pledge_then_the_commitment():
+    text = ("Japan will provide about $440,000 in grants for five new social projects in Tajikistan.\n\n"
+            "Five new projects worth a total of $435,900 were signed at the Japanese Embassy in Dushanbe "
+            "on December 11.\n\n"
+            "The projects will be funded under Japan's Grant Assistance for Grassroots Projects.\n\n"
+            "Some $90,200 will be allocated for the construction of a new school in Tajikistan.\n")
+    cands = pipeline.extract_text(text, doc="t.txt", doc_date="2019-12-17")
+    assert len(cands) == 1
+    c = cands[0]
+    assert (c["event_type"], c["amount"], c["date"], c["stage"]) == ("grant", 435900.0, "2019-12-11", "commitment")
+
+
+def test_extract_into_a_closed_pipe_exits_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.txt"
+    big.write_text((KK + "\n" + RU + "\n") * 3000, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "silkroad.extract", str(big)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()                  # the reader goes away, like `| head -1`
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert first.startswith(b"{")
+    assert "Traceback" not in err and "Broken pipe" not in err and "BrokenPipe" not in err
+
+
+def test_a_new_smaller_grant_is_not_a_part_of_the_first():
+    text = ("Япония выделила Кыргызстану грант в размере 5 млн долларов на аэропорт. Кроме того, Япония "
+            "выделила Кыргызстану грант в размере 1 млн долларов на школы.\n")
+    cands = pipeline.extract_text(text, doc="x.txt", doc_date="2020-01-01")
+    assert _types(cands) == [("grant", 5e6), ("grant", 1e6)]

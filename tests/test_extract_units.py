@@ -249,3 +249,88 @@ def test_trigger_choice_prefers_finance_with_amount():
     assert chosen.event_type == "loan"
     s2 = "Nurtleu met with Iwaya to discuss investment cooperation"
     assert events.choose(events.triggers(s2, "en"), "en", has_amount=False).event_type == "meeting"
+
+
+@pytest.mark.parametrize("text,language", [
+    ("Diplomatic relations between Kazakhstan and Japan were established on January 26, 1992.", "en"),
+    ("Japan recognized the independence of the Republic of Kazakhstan on December 28, 1991.", "en"),
+    ("Embassy of Japan in Kazakhstan was opened in January 1993 in Almaty", "en"),
+    ("Prime Minister Abe delivered a speech at Nazarbayev University", "en"),
+    ("The new ambassador presented his credentials to President Tokayev", "en"),
+    ("26 января 1992 года были установлены дипломатические отношения", "ru"),
+    ("установление дипломатических отношений между Японией и Таджикистаном", "ru"),
+    ("посол Японии вручил верительные грамоты Президенту", "ru"),
+    ("премьер-министр выступил с речью на форуме в Астане", "ru"),
+    ("Жапония елшісі сенім грамотасын табыстады", "kk"),
+    ("келесі жылдың қаңтарында екі ел арасында дипломатиялық қарым-қатынас орнады", "kk"),
+    ("Боао форумында сөйлеген сөзінде", "kk"),
+    ("Жапонияның Қазақстандағы елшілігі ашылды", "kk"),
+])
+def test_other_triggers(text, language):
+    assert events.choose(events.triggers(text, language), language).event_type == "other"
+
+
+def test_an_anniversary_names_no_new_milestone():
+    s = "This year Japan and Tajikistan celebrated 25th anniversary since establishment of diplomatic relations."
+    assert not [t for t in events.triggers(s, "en") if t.event_type == "other"]
+    s2 = "отмечается 30-летие установления дипломатических отношений"
+    assert not [t for t in events.triggers(s2, "ru") if t.event_type == "other"]
+
+
+def test_according_is_no_accord():
+    assert events.triggers("According to 2011 data from the ministry", "en") == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Project for Rehabilitation of Roads (Phase II).", 2),
+    ("На первом этапе было реабилитировано 42 км дороги", 1),
+    ("Вторая фаза проекта осуществляется", 2),
+    ("JPY 955 million for Phase I and", 1),
+    ("жобаның екінші кезеңі", 2),
+    ("в первую очередь", None),
+    ("at this stage of relations", None),
+])
+def test_phase(text, expected):
+    assert events.phase(text) == expected
+
+
+@pytest.mark.parametrize("text,language,expected", [
+    ("Japan will provide about $440,000 in grants", "en", "pledge"),
+    ("Five new projects worth a total of $435,900 were signed", "en", "commitment"),
+    ("Япония выделит Бишкеку 6 млн долларов", "ru", "pledge"),
+    ("Правительство Японии выделило Узбекистану грант", "ru", "commitment"),
+    ("Жапония 5 млн доллар грант береді", "kk", "pledge"),
+    ("келісімге қол қойды", "kk", "commitment"),
+])
+def test_pledge_or_commitment(text, language, expected):
+    assert events.stage(text, language) == expected
+
+
+@pytest.mark.parametrize("text,language,value", [
+    ("выделила на эти цели более $24 млн.", "ru", 24e6),
+    ("свыше 1 млрд йен", "ru", 1e9),
+    ("около 280 тысяч долларов", "ru", 280e3),
+    ("порядка 20 млрд иен", "ru", 20e9),
+    ("about $440,000 in grants", "en", 440e3),
+    ("over US$250m", "en", 250e6),
+    ("approximately JPY 305 million", "en", 305e6),
+    ("5 миллион доллардан астам грант", "kk", 5e6),
+])
+def test_approximate_amounts(text, language, value):
+    found = amounts.find(text, language)
+    assert found and found[0].value == value and found[0].approximate
+
+
+def test_a_signing_date_wins_over_the_report_date():
+    s = ("Комитет сегодня, 4 марта 2024 года, одобрил законопроект о ратификации обменных нот, "
+         "подписанных 20 ноября 2023 года в городе Токио")
+    found = dates.find(s, "ru")
+    signed = events.signing_dates(s, "ru", found)
+    assert [d.value() for d in found if id(d) in signed] == ["2023-11-20"]
+
+
+def test_aggregates_over_a_period():
+    assert events.is_aggregate("During 2016 Japanese fiscal year, Japan and Tajikistan signed grant projects "
+                               "on the amount of 5.6 billion Japanese Yen.", "en")
+    assert events.is_aggregate("За это время реализовано 85 проектов на шесть с половиной миллионов долларов", "ru")
+    assert not events.is_aggregate("On June 2, 2017 the Exchange of Notes took place", "en")

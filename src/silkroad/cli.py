@@ -155,11 +155,15 @@ def build(obj: Context, data_dirs: tuple[Path, ...]) -> None:
         except FileNotFoundError as exc:
             raise MissingDatabase(str(exc)) from None
     summary = ", ".join(f"{counts[k]} {k}" for k in ("sources", "actors", "initiatives", "events",
-                                                       "projects", "aid_totals"))
+                                                       "projects", "aid_totals", "groupings"))
     click.echo(f"built {obj.db_path}: {summary}", err=True)
 
 
 # --- listings -------------------------------------------------------------------
+
+def _source_ids(row: dict) -> str:
+    return ", ".join(dict.fromkeys(s["id"] for s in row["sources"]))
+
 
 def _names(people: list[dict]) -> str:
     return "; ".join(p.get("name") or p["actor"] for p in people)
@@ -192,7 +196,7 @@ def events(obj: Context, country, type_, since, until, search, initiative, sourc
         ("title", lambda r: r["title"].get("en")),
         ("participants", lambda r: _names(r["participants"])),
         ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),
-        ("sources", lambda r: ", ".join(s["id"] for s in r["sources"])),
+        ("sources", _source_ids),
     ], title="Events", console=out)
 
 
@@ -223,7 +227,7 @@ def projects(obj: Context, country, sector, instrument, donor, since, until, sea
         ("instrument", lambda r: r["instrument"]), ("sector", lambda r: r["sector"]["name"]),
         ("title", lambda r: r["title"].get("en")),
         ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),
-        ("sources", lambda r: ", ".join(s["id"] for s in r["sources"])),
+        ("sources", _source_ids),
     ], title="Projects", console=out)
 
 
@@ -268,25 +272,50 @@ def sources(obj: Context, kind, search, fmt) -> None:
 
 
 @cli.command()
+@_fmt_option
+@click.pass_obj
+def groupings(obj: Context, fmt: str) -> None:
+    """Authors' groupings of the states, e.g. the article's core and distant partners.
+
+    \b
+    Example:
+      silkroad groupings --format json
+    """
+    rows = obj.query().groupings()
+    emit(rows, fmt, [
+        ("id", lambda r: r["id"]), ("title", lambda r: r["title"].get("en")),
+        ("groups", lambda r: "; ".join(f"{k}: {', '.join(v)}" for k, v in r["groups"].items())),
+        ("sources", _source_ids),
+    ], title="Groupings", console=out)
+
+
+@cli.command()
 @click.option("--by", default="country", show_default=True,
               help="Comma-separated keys: country, year, decade, type, kind, sector, instrument, donor, "
                    "origin, initiative.")
+@click.option("--grouping", metavar="ID",
+              help="Group countries as a grouping does (see `silkroad groupings`) and allow the key 'group'.")
 @click.option("--currency", default="USD", show_default=True,
               help="USD sums amounts converted at yearly ECB rates; another code sums only the amounts "
                    "recorded in that currency.")
 @_fmt_option
 @click.pass_obj
-def stats(obj: Context, by: str, currency: str, fmt: str) -> None:
+def stats(obj: Context, by: str, grouping: str | None, currency: str, fmt: str) -> None:
     """Count records, sources and amounts by country, year, type, sector ...
+
+    Amounts are summed by kind (pledge, commitment, disbursement, and investment
+    for business deals); cumulative totals are never summed.  A record that
+    concerns several countries counts once in each group it falls in.
 
     \b
     Examples:
       silkroad stats --by country,type
       silkroad stats --by year --currency JPY --format csv
+      silkroad stats --by group,decade --grouping grp-shadayeva-2026-strategic-priority
     """
     keys = [k.strip() for k in by.split(",") if k.strip()]
     try:
-        rows = obj.query().stats(keys, currency)
+        rows = obj.query().stats(keys, currency, grouping=grouping)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--by") from None
     columns = [(k, (lambda r, k=k: r[k])) for k in (rows[0].keys() if rows else keys)]

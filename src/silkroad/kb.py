@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import yaml
 from pydantic import ValidationError
 
-from .model import RECORD_KINDS, AidTotal, Actor, Event, Initiative, Project, Source
+from .model import RECORD_KINDS, AidTotal, Actor, Event, Grouping, Initiative, Project, Source
 
 
 def bundled_data_dir() -> Path:
@@ -125,6 +125,7 @@ class KnowledgeBase:
     events: dict[str, Event] = dataclasses.field(default_factory=dict)
     projects: dict[str, Project] = dataclasses.field(default_factory=dict)
     aid_totals: dict[str, AidTotal] = dataclasses.field(default_factory=dict)
+    groupings: dict[str, Grouping] = dataclasses.field(default_factory=dict)
     # where each record was read: (kind, id) -> (file, line)
     origin: dict[tuple[str, str], tuple[str, int]] = dataclasses.field(default_factory=dict)
     files: list[Path] = dataclasses.field(default_factory=list)
@@ -241,7 +242,7 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
             problem(kind, rid, field, f"unknown {target[:-1]} id {ref!r}")
 
     seen: dict[str, str] = {}
-    for kind in ("sources", "actors", "initiatives", "events", "projects", "aid_totals"):
+    for kind in RECORD_KINDS:
         for rid in getattr(kb, kind):
             if rid in seen and seen[rid] != kind:
                 problem(kind, rid, "id", f"the same id is also used by a record in {seen[rid]}")
@@ -263,7 +264,7 @@ def check_references(kb: KnowledgeBase) -> list[Problem]:
         for i, ev in enumerate(evidence):
             need(kind, rid, f"{prefix}[{i}].source", "sources", ev.source)
 
-    for kind in ("initiatives", "events", "projects", "aid_totals"):
+    for kind in ("initiatives", "events", "projects", "aid_totals", "groupings"):
         for rid, rec in getattr(kb, kind).items():
             check_evidence(kind, rid, rec.evidence)
             shown_rank = min((kb.sources[e.source].rank for e in rec.evidence if e.source in kb.sources), default=2)

@@ -496,6 +496,29 @@ class AidTotal(Record):
     _recipient = field_validator("recipient")(classmethod(lambda cls, v: check_country(v)))
 
 
+class Grouping(Record):
+    """An author's grouping of countries, e.g. the article's "core" and "distant" partners."""
+
+    title: Text
+    author: str | None = None          # whose analysis: a source id or a name
+    groups: dict[str, list[str]] = Field(min_length=2)   # group label -> country codes
+    summary: Text | None = None
+
+    @field_validator("groups")
+    @classmethod
+    def _members(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: set[str] = set()
+        for label, codes in value.items():
+            if not codes:
+                raise ValueError(f"group {label!r} has no countries")
+            for code in codes:
+                check_country(code)
+                if code in seen:
+                    raise ValueError(f"{code} is in two groups")
+                seen.add(code)
+        return value
+
+
 # The files of the knowledge base: the top-level key of each YAML file names
 # which kind of record it holds.
 RECORD_KINDS: dict[str, type[BaseModel]] = {
@@ -505,4 +528,5 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "events": Event,
     "projects": Project,
     "aid_totals": AidTotal,
+    "groupings": Grouping,
 }

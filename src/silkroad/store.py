@@ -57,6 +57,9 @@ CREATE TABLE links (from_kind VARCHAR, from_id VARCHAR, to_kind VARCHAR, to_id V
 CREATE TABLE aid_totals (
     id VARCHAR PRIMARY KEY, donor VARCHAR, recipient VARCHAR, year INTEGER, fiscal_year BOOLEAN,
     flow VARCHAR, instrument VARCHAR, confidence VARCHAR, origin VARCHAR DEFAULT 'curated');
+CREATE TABLE groupings (id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
+    author VARCHAR, summary_en VARCHAR, confidence VARCHAR);
+CREATE TABLE grouping_members (grouping_id VARCHAR, label VARCHAR, country VARCHAR);
 CREATE TABLE amounts (
     record_kind VARCHAR, record_id VARCHAR, seq INTEGER, value DOUBLE, currency VARCHAR,
     kind VARCHAR, year INTEGER, fiscal_year BOOLEAN, approximate BOOLEAN, note VARCHAR,
@@ -97,7 +100,7 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
     t: dict[str, list[tuple]] = {name: [] for name in (
         "sources", "actors", "actor_names", "actor_roles", "initiatives", "events",
         "event_countries", "event_participants", "projects", "project_ids", "links",
-        "aid_totals", "amounts", "evidence", "conflicts")}
+        "aid_totals", "groupings", "grouping_members", "amounts", "evidence", "conflicts")}
 
     def text(obj, lang):
         return getattr(obj, lang, None) if obj is not None else None
@@ -172,6 +175,11 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
                                 a.confidence, "curated"))
         add_amounts("aid_total", a.id, [a.amount], a.year)
         add_evidence("aid_total", a)
+    for g in sorted(kb.groupings.values(), key=lambda r: r.id):
+        t["groupings"].append((g.id, g.title.en, g.title.ru, g.title.kk, g.author,
+                               g.summary.en if g.summary else None, g.confidence))
+        t["grouping_members"].extend((g.id, label, c) for label, codes in g.groups.items() for c in codes)
+        add_evidence("grouping", g)
     t["links"] = sorted(set(t["links"]))
     return t
 

@@ -16,7 +16,9 @@ import ibis
 from ibis import _
 
 STAT_KEYS = ("country", "year", "decade", "type", "kind", "sector", "instrument", "donor", "origin", "initiative")
-AMOUNT_KINDS = ("pledge", "commitment", "disbursement", "total")
+# Flows that can be summed: aid pledged, committed and disbursed, and business deals
+# (kind investment) kept apart from aid.  Cumulative totals are never summed.
+AMOUNT_KINDS = ("pledge", "commitment", "disbursement", "investment")
 
 
 class Query:
@@ -191,6 +193,18 @@ class Query:
             r["records"] = r["records"] or 0
         return rows
 
+    def groupings(self) -> list[dict[str, Any]]:
+        g, m = self.table("groupings"), self.table("grouping_members")
+        members: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for row in m.order_by(["grouping_id", "label", "country"]).to_pyarrow().to_pylist():
+            members[row["grouping_id"]][row["label"]].append(row["country"])
+        rows = g.order_by("id").to_pyarrow().to_pylist()
+        ids = [r["id"] for r in rows]
+        sources = self._sources_for("grouping", ids)
+        return [{"id": r["id"], "title": _lang(r, "title"), "author": r["author"], "summary": r["summary_en"],
+                 "groups": {k: v for k, v in members[r["id"]].items()}, "confidence": r["confidence"],
+                 "sources": sources.get(r["id"], [])} for r in rows]
+
     # --- statistics -------------------------------------------------------------
 
     def facts(self):
@@ -207,11 +221,20 @@ class Query:
         facts = ev.union(pr)
         return facts.mutate(decade=(facts.year // 10 * 10).cast(str) + "s", kind=facts.record_kind)
 
-    def stats(self, by: Sequence[str] = ("country",), currency: str = "USD") -> list[dict[str, Any]]:
-        unknown = [k for k in by if k not in STAT_KEYS]
+    def stats(self, by: Sequence[str] = ("country",), currency: str = "USD",
+              grouping: str | None = None) -> list[dict[str, Any]]:
+        allowed = STAT_KEYS + (("group",) if grouping else ())
+        unknown = [k for k in by if k not in allowed]
         if unknown:
-            raise ValueError(f"cannot group by {', '.join(unknown)}; use {', '.join(STAT_KEYS)}")
+            raise ValueError(f"cannot group by {', '.join(unknown)}; use {', '.join(allowed)}"
+                             + ("" if grouping else " (and 'group' with --grouping)"))
         facts = self.facts()
+        if grouping:
+            m = self.table("grouping_members")
+            m = m.filter(m.grouping_id == grouping)
+            if m.count().execute() == 0:
+                raise ValueError(f"no grouping {grouping!r}; see `silkroad groupings`")
+            facts = facts.join(m, facts.country == m.country).select(facts, group=m.label)
         ev = self.table("evidence")
         am = self.table("amounts")
         currency = currency.upper()
@@ -232,7 +255,7 @@ class Query:
         # distinct sources behind each group
         with_src = facts.join(src, (facts.record_kind == src.record_kind) & (facts.record_id == src.record_id))
         sources = with_src.group_by(keys).aggregate(sources=with_src.source_id.nunique())
-        out = grouped.left_join(sources, [grouped[k] == sources[k] for k in keys]).select(
+        out = grouped.left_join(sources, [grouped[k].identical_to(sources[k]) for k in keys]).select(
             *[grouped[k] for k in keys], "records", "events", "projects", "sources",
             *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS])
         rows = out.order_by(keys).to_pyarrow().to_pylist()
@@ -246,7 +269,7 @@ class Query:
 
     def counts(self) -> dict[str, int]:
         return {name: self.table(name).count().execute()
-                for name in ("sources", "actors", "initiatives", "events", "projects", "aid_totals")}
+                for name in ("sources", "actors", "initiatives", "events", "projects", "aid_totals", "groupings")}
 
     def overview(self) -> dict[str, Any]:
         e = self.table("events")

@@ -36,6 +36,8 @@ def _pattern():
         r"(?P<between>(?:\s+(?:" + alt(data["between"]) + r")[\w.]*)*)"
         r"(?:\s*(?P<cur>(?<![\w])(?:" + alt(data["suffix"]) + r"))[\w]*\.?)?"
     )
+    after_words = [str(w) for w in data.get("approximate_after", []) or []]
+    approx_after = re.compile(r"[\s-]*(?:" + alt(after_words) + r")(?![\w])", re.I) if after_words else None
     before = re.compile(r"(?<![\w])(?:" + alt(data.get("bare_before", [])) + r")\s*$", re.I)
     after = re.compile(r"\W{0,3}(?:[\w\-]+\s+){0,2}?(?:" + alt(data.get("bare_after", [])) + r")", re.I)
     tables = {
@@ -44,6 +46,7 @@ def _pattern():
         "scales": {k.lower(): float(v) for k, v in data["scales"].items()},
         "glued": {k.lower(): float(v) for k, v in data["glued_scales"].items()},
     }
+    tables["approx_after"] = approx_after
     return re.compile(pat, re.I), data, before, after, tables
 
 
@@ -101,6 +104,10 @@ def find(text: str, lang: str = "en") -> list[AmountMention]:
         start = m.start("approx") if m.group("approx") else (m.start("pre") if pre else m.start("num"))
         opened = text.rfind("(", 0, start)
         closed = text.rfind(")", 0, start)
+        approx = bool(m.group("approx"))
+        if not approx and tables["approx_after"] is not None:
+            # "5 миллион доллардан астам", "1 млрд долларға жуық"
+            approx = bool(tables["approx_after"].match(text, m.end(), m.end() + 20))
         out.append(AmountMention(start, m.end(), round(value, 6), currency,
-                                 approximate=bool(m.group("approx")), in_brackets=opened > closed))
+                                 approximate=approx, in_brackets=opened > closed))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -74,6 +75,32 @@ def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
       cat article.txt | silkroad extract --lang kk --doc-date 2024-08-09 -
       silkroad extract --eval tests/gold/gold.jsonl tests/gold/docs/*.txt
     """
+    try:
+        read_any, all_cands = _run_extract(files, lang, gold_path, doc_date, sources_path, min_confidence)
+        if gold_path:
+            scores = evaluate(all_cands, read_jsonl(gold_path), docs=files)
+            click.echo(scores.report())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()      # `silkroad extract FILE | head -1`: the reader has gone
+    if not read_any:
+        click.echo("nothing could be read", err=True)
+        sys.exit(1)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of stdout has gone (``| head -1``): stop quietly, exit 0, no traceback and
+    no "Broken pipe" message when Python flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    raise SystemExit(0)
+
+
+def _run_extract(files, lang, gold_path, doc_date, sources_path, min_confidence) -> tuple[bool, list[dict]]:
     read_any = False
     all_cands: list[dict] = []
     out = sys.stdout
@@ -90,6 +117,8 @@ def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
                 else:
                     out.write(json.dumps(cand, ensure_ascii=False) + "\n")
             read_any = True
+        except BrokenPipeError:
+            raise                     # stdout closed by its reader, not a file that cannot be read
         except pipeline.ReadError as exc:
             click.echo(f"{name}: {exc}", err=True)
         except FileNotFoundError:
@@ -98,12 +127,7 @@ def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
             click.echo(f"{name}: is a folder, skipped", err=True)
         except (OSError, UnicodeError) as exc:
             click.echo(f"{name}: cannot read ({exc}), skipped", err=True)
-    if gold_path:
-        scores = evaluate(all_cands, read_jsonl(gold_path), docs=files)
-        click.echo(scores.report())
-    if not read_any:
-        click.echo("nothing could be read", err=True)
-        sys.exit(1)
+    return read_any, all_cands
 
 
 @click.command("review")

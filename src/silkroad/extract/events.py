@@ -31,7 +31,7 @@ class Trigger:
 def _compiled(lang: str):
     data = load("triggers")
     priority = data["priority"]
-    parts = []
+    groups: dict[str, list[str]] = {}     # multi-word stems grouped by their first word (a faster regex)
     index: list[tuple[str, bool]] = []
     for etype in priority:
         for strength in ("strong", "weak"):
@@ -41,8 +41,12 @@ def _compiled(lang: str):
                     continue
                 name = f"t{len(index)}"
                 index.append((etype, strength == "strong"))
-                body = r"\s+".join(re.escape(w) + r"[\w'’]*" for w in stem.split())
-                parts.append(f"(?P<{name}>{body})")
+                first, *rest = stem.split()
+                # "*" stands for up to six words in between ("embassy * was opened")
+                body = r"\s+".join(r"(?:[^\s.!?;]+\s+){0,5}?[^\s.!?;]+" if w == "*" else re.escape(w) + r"[\w'’]*"
+                                   for w in rest)
+                groups.setdefault(first, []).append(f"(?P<{name}>{body})")
+    parts = [re.escape(first) + r"[\w'’]*\s+(?:" + "|".join(alts) + ")" for first, alts in groups.items()]
     regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")", re.I)
     roles = data.get("roles", {}).get(lang, [])
     _ROLES[lang] = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(r) for r in roles) + r")", re.I) if roles else None
@@ -124,15 +128,24 @@ def triggers(text: str, lang: str) -> list[Trigger]:
     if not out:
         return out
     exclude, anaphora = _filters(lang)
+    anniversary = _anniversary_re(lang)
     kept = []
     for t in out:
         if exclude and low.startswith(exclude, t.start):
             continue
+        if t.event_type == "other" and anniversary and (
+                anniversary.search(low, max(0, t.start - 40), t.start) or anniversary.search(low, t.end, t.end + 40)):
+            continue                  # "the 25th anniversary of the establishment of relations": no new event
         if anaphora and t.start > 0:
             prev = _PREV_WORD.search(low, max(0, t.start - 25), t.start)
             if prev and prev.group(1) in anaphora:
                 continue
         kept.append(t)
+    if len(kept) > 1:
+        # a word inside a longer trigger belongs to it: "елшілігі ашылды" is an embassy opening
+        # (other), not the "ашылды" of a programme launch
+        kept = [t for t in kept if not any(o is not t and o.start <= t.start and t.end <= o.end
+                                           and (o.end - o.start) > (t.end - t.start) for o in kept)]
     return kept
 
 
@@ -197,3 +210,129 @@ def score(*, strong: bool, has_date: bool, has_amount: bool, has_person: bool,
     if generic:
         s -= 0.25
     return round(max(0.0, min(1.0, s)), 2)
+
+
+# --- continuation, phases, pledge/commitment ------------------------------------------
+
+@functools.cache
+def _continuation_re(lang: str):
+    words = (load("triggers").get("continuation", {}) or {}).get(lang, []) or []
+    words = sorted((str(w).lower() for w in words), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"^[\s«\"“(\-–—]*(?:" + "|".join(re.escape(w) + (r"" if not w[-1].isalnum() else r"(?![\w])")
+                                                       for w in words) + r")", re.I)
+
+
+def continues(sentence: str, lang: str) -> bool:
+    """Whether a sentence opens as the continuation of the event before it: "Under this
+    project ...", "Для этого ...", "Осы жоба аясында ..." (``continuation`` in triggers.yaml)."""
+    r = _continuation_re(lang)
+    return bool(r and r.match(sentence))
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+
+
+@functools.cache
+def _phase_res():
+    data = load("triggers").get("phases", {}) or {}
+    words = "|".join(re.escape(str(w).lower()) for w in data.get("words", []))
+    ords = data.get("ordinals", {}) or {}
+    ord_alt = "|".join(re.escape(str(k).lower()) for k in sorted(ords, key=len, reverse=True))
+    before = re.compile(r"(?<![\w])(?P<ord>" + ord_alt + r")[\w-]*\s+(?:" + words + r")", re.I) if ord_alt and words else None
+    after = re.compile(r"(?<![\w])(?:" + words + r")[\w]*\s*[(№#-]?\s*(?P<num>[IVX]{1,4}|\d{1,2})(?![\w])", re.I) if words else None
+    return before, after, {str(k).lower(): int(v) for k, v in ords.items()}
+
+
+def phase(sentence: str) -> int | None:
+    """The phase or stage a sentence names: "Phase II" -> 2, "на первом этапе" -> 1,
+    "екінші кезеңі" -> 2; None when it names none."""
+    before, after, ords = _phase_res()
+    if after:
+        m = after.search(sentence)
+        if m:
+            num = m.group("num")
+            if num.isdigit():
+                return int(num)
+            if num.lower() in _ROMAN:
+                return _ROMAN[num.lower()]
+    if before:
+        m = before.search(sentence)
+        if m:
+            return ords.get(m.group("ord").lower())
+    return None
+
+
+@functools.cache
+def _stage_res(lang: str):
+    data = load("triggers").get("stage", {}) or {}
+    out = {}
+    for kind in ("pledge", "commitment"):
+        words = (data.get(kind, {}) or {}).get(lang, []) or []
+        alt = "|".join(re.escape(str(w).lower()) for w in sorted(words, key=len, reverse=True))
+        out[kind] = re.compile(r"(?<![\w])(?:" + alt + r")", re.I) if alt else None
+    return out
+
+
+def stage(sentence: str, lang: str) -> str | None:
+    """"pledge" (will provide, выделит, береді) or "commitment" (signed, выделило, қол қойды):
+    the cue nearest the sentence's start wins; None without either."""
+    res = _stage_res(lang)
+    best = None
+    for kind, r in res.items():
+        m = r.search(sentence) if r else None
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), kind)
+    return best[1] if best else None
+
+
+def _cue_re(words) -> "re.Pattern | None":
+    """Phrases matched at a word start; "*" inside one stands for up to four words."""
+    parts = []
+    for w in words or []:
+        w = " ".join(str(w).lower().split())
+        if not w:
+            continue
+        parts.append(r"\s+".join(r"(?:\S+\s+){0,3}?\S+" if x == "*" else re.escape(x) for x in w.split()))
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")", re.I) if parts else None
+
+
+@functools.cache
+def _anniversary_re(lang: str):
+    return _cue_re((load("triggers").get("anniversary", {}) or {}).get(lang, []))
+
+
+@functools.cache
+def _aggregate_re(lang: str):
+    return _cue_re((load("triggers").get("aggregate", {}) or {}).get(lang, []))
+
+
+def is_aggregate(sentence: str, lang: str) -> bool:
+    """A total over a period ("During 2016 Japanese fiscal year ... grant projects worth 5.6
+    billion yen", "за это время реализовано 85 проектов"): no single event."""
+    r = _aggregate_re(lang)
+    return bool(r and r.search(sentence))
+
+
+@functools.cache
+def _signing_re(lang: str):
+    data = (load("triggers").get("signing_date", {}) or {})
+    return _cue_re(data.get("before", {}).get(lang, [])), _cue_re(data.get("after", {}).get(lang, []))
+
+
+def signing_dates(sentence: str, lang: str, mentions: list) -> set[int]:
+    """ids of the date mentions that date a signing: right after "signed (on)", "подписанных",
+    or right before "жасалған", "қол қойылған"."""
+    before, after = _signing_re(lang)
+    out: set[int] = set()
+    if not (before or after):
+        return out
+    for d in mentions:
+        if before and any(d.start - m.end() <= 12 for m in before.finditer(sentence, max(0, d.start - 40), d.start)):
+            out.add(id(d))
+        if after:
+            m = after.search(sentence, d.end, d.end + 30)
+            if m and len(sentence[d.end:m.start()].split()) <= 3:
+                out.add(id(d))
+    return out

@@ -27,6 +27,8 @@ BLOCK_CHARS = 256 * 1024          # a paragraph block never exceeds this many ch
 MIN_CONFIDENCE = 0.5
 REQUIRE_ANCHOR = True             # a candidate needs a date or an amount stated in its text
 MERGE_GAP = 400                   # characters between two sentences that may describe one event
+PHASE_GAP = 2000                  # characters over which a later sentence of the same phase continues an event
+PENDING_MAX = 4                   # candidates held back for merging
 DOC_DATE_SPAN = 5000              # undated events this near the top of a dated document take its date
 
 
@@ -131,15 +133,21 @@ class _DocState:
         self.pending: list[dict] = []
         self.table_type: str | None = None
         self.para_anchor: str | None = None    # the last explicit date of this paragraph
+        self.para_index = 0                    # paragraphs seen so far (amount linking looks one ahead)
+        self.sentence_index = 0                # sentences seen so far (siblings of one sentence)
 
-    def dominant(self) -> str | None:
-        if not self.country_counts:
+    def dominant(self, besides: list[str] | None = None) -> str | None:
+        """The document's most frequent country so far (other than ``besides``)."""
+        counts = [kv for kv in self.country_counts.items() if not besides or kv[0] not in besides]
+        if not counts:
             return None
-        return max(self.country_counts.items(), key=lambda kv: kv[1])[0]
+        return max(counts, key=lambda kv: kv[1])[0]
 
 
 def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: _DocState,
-                        gaz, table_row_type: str | None) -> dict | None:
+                        gaz, table_row_type: str | None) -> list[dict]:
+    """The candidates of one sentence: none, one, or two when it reports two events of
+    different kinds ("the agreement was signed during the visit")."""
     sentence = text[s:e]
     trig_list = events_mod.triggers(sentence, lang)
     # without a trigger only explicit dates matter (they anchor what follows)
@@ -169,60 +177,108 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
     if chosen is None and table_row_type and _TAB_ROW_YEAR.match(sentence):
         chosen = events_mod.Trigger(0, 0, table_row_type, True)
         table_row = True
-    result = None
-    inherited = False
+    result: list[dict] = []
     if chosen is not None and not countries and not actors and chosen.strong:
         dom = state.dominant()
         if dom and (resolved and any(v for _, v in resolved) or state.para_anchor):
             countries.append(dom)
     if chosen is not None and not _BIBLIO.search(sentence) and (countries or actors):
-        # the date nearest the trigger
-        date = None
-        best = None
-        for d, value in resolved:
-            if value is None:
-                continue
-            gap = abs((d.start + d.end) / 2 - (chosen.start + chosen.end) / 2)
-            if best is None or gap < best:
-                best, date = gap, value
-        if date is None and chosen.strong and state.para_anchor:
-            date, inherited = state.para_anchor, True
-        if date is None and state.anchor and dates_mod.opens_with_same_time(sentence):
-            date, inherited = state.anchor, True
-        has_person = has_person or events_mod.names_office(sentence, lang)
-        # anchored in one concrete event: a date or an amount stated, or a named participant
-        anchored = bool(found_dates) or inherited or bool(found_amounts) or table_row or (
-            (named_person or events_mod.names_office(sentence, lang)) and not events_mod.needs_amount(chosen.event_type))
-        date_source = "text" if date else None
-        amount = _best_amount(found_amounts)
         if len(countries) == 1 or (not countries and actors):
-            dom = state.dominant()
-            if dom and dom not in countries:
+            # the other party: a document about Japan's aid names Japan most, the recipient next
+            dom = state.dominant(besides=countries)
+            if dom:
                 countries.append(dom)
         has_person = has_person or events_mod.names_office(sentence, lang)
-        conf = events_mod.score(strong=chosen.strong, has_date=date is not None and not inherited,
-                                inherited_date=inherited,
-                                has_amount=amount is not None, has_person=has_person,
-                                n_countries=len(countries), generic=events_mod.is_generic(sentence, lang),
-                                table_row=table_row)
-        if date is None and state.doc_date and base + s < DOC_DATE_SPAN:
-            date, date_source = state.doc_date[:7], "document"     # news: the event of the report
-        result = {
-            "doc": state.doc, "event_type": chosen.event_type, "date": date,
-            "countries": sorted(countries), "actors": actors,
-            "amount": amount.value if amount else None,
-            "currency": amount.currency if amount else None,
-            "sector": None, "evidence": sentence, "start": base + s, "end": base + e,
-            "confidence": conf, "date_precision": dates_mod.precision(date), "lang": lang,
-            "approximate": bool(amount and amount.approximate), "date_source": date_source,
-            "_title_amount": bool(amount) and _is_title(sentence), "_anchored": anchored,
-            "_framed": events_mod.is_framed(sentence, lang), "_strong": chosen.strong,
-        }
+        common = dict(sentence=sentence, s=s, e=e, base=base, lang=lang, state=state, resolved=resolved,
+                      found_dates=found_dates, found_amounts=found_amounts, countries=countries, actors=actors,
+                      has_person=has_person, named_person=named_person, table_row=table_row)
+        result = [_build(chosen, **common)]
+        second = None if table_row else _second_trigger(trig_list, chosen)
+        if second is not None:
+            # two events in one sentence ("signed ... during the visit"): one candidate each
+            result.append(_build(second, secondary=True, **common))
     for d, value in resolved:          # explicit dates become the anchor of what follows
         if d.explicit and value:
             state.anchor = value
             state.para_anchor = value
     return result
+
+
+_CONTACT_FINANCE = ({"contact"}, {"agreement", "finance"})
+
+
+def _second_trigger(found: list, chosen) -> "events_mod.Trigger | None":
+    """A second strong trigger of another kind in the sentence: contact next to agreement or
+    finance ("signed ... during the visit"), or a summit next to a meeting ("took part in the
+    summit and met X on its sidelines")."""
+    g1 = events_mod.group(chosen.event_type)
+    best = None
+    for t in found:
+        if not t.strong or t is chosen or (t.start < chosen.end and chosen.start < t.end):
+            continue
+        g2 = events_mod.group(t.event_type)
+        pair = {chosen.event_type, t.event_type}
+        if ((g1 in _CONTACT_FINANCE[0] and g2 in _CONTACT_FINANCE[1])
+                or (g2 in _CONTACT_FINANCE[0] and g1 in _CONTACT_FINANCE[1])
+                or (pair == {"summit", "meeting"})):
+            if best is None or t.start < best.start:
+                best = t
+    return best
+
+
+def _build(trigger, *, sentence, s, e, base, lang, state, resolved, found_dates, found_amounts, countries,
+           actors, has_person, named_person, table_row, secondary=False) -> dict:
+    """One candidate of a sentence for one trigger, with that trigger's own arguments: the date
+    nearest it, and an amount only when it is a finance event (or the sentence's only one)."""
+    inherited = False
+    date = None
+    best = None
+    signed = events_mod.signing_dates(sentence, lang, [d for d, _ in resolved]) \
+        if events_mod.group(trigger.event_type) in ("finance", "agreement") else set()
+    for d, value in resolved:
+        if value is None:
+            continue
+        gap = abs((d.start + d.end) / 2 - (trigger.start + trigger.end) / 2)
+        if id(d) in signed:
+            gap -= 10000              # "signed on 20 November 2023", "2003 жылғы 5 қарашада жасалған"
+        if best is None or gap < best:
+            best, date = gap, value
+    if date is None and trigger.strong and state.para_anchor:
+        date, inherited = state.para_anchor, True
+    if date is None and state.anchor and dates_mod.opens_with_same_time(sentence):
+        date, inherited = state.anchor, True
+    finance = events_mod.group(trigger.event_type) == "finance"
+    own_amounts = found_amounts if (finance or not secondary) else []
+    if secondary and not finance:
+        own_amounts = []
+    # anchored in one concrete event: a date or an amount stated, or a named participant
+    anchored = not events_mod.is_aggregate(sentence, lang) and (
+        bool(found_dates) or inherited or bool(own_amounts) or table_row or (
+        (named_person or events_mod.names_office(sentence, lang)) and not events_mod.needs_amount(trigger.event_type)))
+    date_source = "text" if date else None
+    amount = _best_amount(own_amounts)
+    conf = events_mod.score(strong=trigger.strong, has_date=date is not None and not inherited,
+                            inherited_date=inherited,
+                            has_amount=amount is not None, has_person=has_person,
+                            n_countries=len(countries), generic=events_mod.is_generic(sentence, lang),
+                            table_row=table_row)
+    if date is None and state.doc_date and base + s < DOC_DATE_SPAN:
+        date, date_source = state.doc_date[:7], "document"     # news: the event of the report
+    return {
+        "doc": state.doc, "event_type": trigger.event_type, "date": date,
+        "countries": sorted(countries), "actors": list(actors),
+        "amount": amount.value if amount else None,
+        "currency": amount.currency if amount else None,
+        "sector": None, "evidence": sentence, "start": base + s, "end": base + e,
+        "confidence": conf, "date_precision": dates_mod.precision(date), "lang": lang,
+        "approximate": bool(amount and amount.approximate), "date_source": date_source,
+        "stage": events_mod.stage(sentence, lang) if finance else None,
+        "_title_amount": bool(amount) and _is_title(sentence), "_anchored": anchored,
+        "_framed": events_mod.is_framed(sentence, lang), "_strong": trigger.strong,
+        "_phase": events_mod.phase(sentence), "_cont": events_mod.continues(sentence, lang),
+        "_sids": {state.sentence_index}, "_para": state.para_index, "_secondary": secondary,
+        "_text_date": date if date_source == "text" and not inherited else None,
+    }
 
 
 def _best_amount(found: list):
@@ -244,15 +300,25 @@ def _amount_rank(c: dict) -> tuple:
     return (c.get("currency") != "USD", digits)
 
 
+def _text_date(c: dict) -> str | None:
+    """The candidate's date when the text states it (not the document's date)."""
+    return c["date"] if c.get("date_source") == "text" else None
+
+
 def _merge(a: dict, b: dict) -> bool:
     """Merge ``b`` into ``a`` when both describe one event; True when merged."""
     ga, gb = events_mod.group(a["event_type"]), events_mod.group(b["event_type"])
+    pa, pb = a.get("_phase"), b.get("_phase")
+    if pa and pb and pa != pb:
+        return False                  # "Phase II" then "на первом этапе ... $35 млн": two events
+    same_phase = bool(pa and pb and pa == pb)
     if ga != gb:
-        # "Документы подписали ..." right after a grant: the documents of that grant
-        if not (ga == "finance" and b["event_type"] == "agreement" and not b["amount"]
-                and b.get("date_source") != "text"):
+        # "Документы подписали ..." / "projects worth $435,900 were signed" right after a grant:
+        # the documents of that grant (an amount must then agree with the grant's, below)
+        if not (ga == "finance" and b["event_type"] == "agreement"
+                and (b["amount"] or b.get("date_source") != "text")):
             return False
-    if b["start"] - a["end"] > MERGE_GAP:
+    if b["start"] - a["end"] > (PHASE_GAP if same_phase else MERGE_GAP):
         return False
     if (ga == "contact" and a["event_type"] != b["event_type"] and not b.get("_framed")
             and a.get("_strong") and b.get("_strong")
@@ -260,25 +326,39 @@ def _merge(a: dict, b: dict) -> bool:
         return False                  # "held a phone call" then "postponed his visit": two events
     if not a["date"] and b["date"] and not (_is_title(a["evidence"]) or _is_title(b["evidence"])):
         return False
-    if a["date"] and b["date"] and a["date"][:4] != b["date"][:4]:
+    # a date taken from the document is no evidence of another event; stated dates must agree
+    ad, bd = _text_date(a), _text_date(b)
+    if ad and bd and ad[:4] != bd[:4]:
         return False
-    if a["date"] and b["date"] and a["date"] != b["date"] and not (a["date"].startswith(b["date"]) or b["date"].startswith(a["date"])):
+    if ad and bd and ad != bd and not (ad.startswith(bd) or bd.startswith(ad)):
         return False
-    rounded = False
+    rounded = component = False
     if a["amount"] and b["amount"] and a["amount"] != b["amount"] and a["currency"] == b["currency"]:
-        # a headline rounds the figure of the text: "6 млн долларов" then "6,2 млн долларов"
-        rounded = a.get("_title_amount") and abs(a["amount"] - b["amount"]) <= 0.1 * max(a["amount"], b["amount"])
-        if not rounded:
+        close = abs(a["amount"] - b["amount"]) <= 0.1 * max(a["amount"], b["amount"])
+        # a headline or an "about"/"более" figure rounds the figure of the text ("6 млн" then
+        # "6,2 млн"); a pledge yields to the commitment ("will provide about $440,000" then
+        # "worth a total of $435,900 were signed")
+        rounded = close and bool(a.get("_title_amount") or a.get("approximate")
+                                 or (a.get("stage") == "pledge" and b.get("stage") == "commitment"))
+        # a part of the event's total ("Так, на строительство школы ... $90,6 тыс."), stated
+        # without a date of its own by a weak trigger, the documents, or an anaphoric opening,
+        # continues the event and keeps its total; a new strong grant of its own does not
+        component = (not close and b["amount"] < a["amount"] and not bd
+                     and (not b.get("_strong") or b["event_type"] == "agreement" or b.get("_cont")))
+        if not (rounded or component):
             return False
     if not set(a["countries"]) & set(b["countries"]):
         return False
     a["end"] = max(a["end"], b["end"])
-    if not a["date"] or (b["date"] and len(b["date"]) > len(a["date"])):
+    if not a["date"] or (bd and (not ad or len(bd) > len(ad))):
         a["date"], a["date_precision"] = b["date"], b["date_precision"]
-    if b["amount"] and (not a["amount"] or rounded or (a.get("_title_amount") and _amount_rank(b) >= _amount_rank(a))
-                        or (a["currency"] is None and b["currency"] is not None)):
+    if b["amount"] and not component and (
+            not a["amount"] or rounded or (a.get("_title_amount") and _amount_rank(b) >= _amount_rank(a))
+            or (a["currency"] is None and b["currency"] is not None)):
         a["_title_amount"] = False
         a["amount"], a["currency"], a["approximate"] = b["amount"], b["currency"], b["approximate"]
+    if b.get("stage") == "commitment" or not a.get("stage"):
+        a["stage"] = b.get("stage") or a.get("stage")
     for c in b["countries"]:
         if c not in a["countries"]:
             a["countries"].append(c)
@@ -287,10 +367,46 @@ def _merge(a: dict, b: dict) -> bool:
         if x not in a["actors"]:
             a["actors"].append(x)
     a["_anchored"] = a.get("_anchored") or b.get("_anchored")
+    a["_phase"] = pa or pb
+    a["_sids"] = a.get("_sids", set()) | b.get("_sids", set())
+    a["_para"] = b.get("_para", a.get("_para"))
     if a.get("date_source") != "text" and b.get("date_source") == "text":
         a["date_source"] = "text"
     a["confidence"] = round(min(1.0, max(a["confidence"], b["confidence"]) + 0.05), 2)
     return True
+
+
+def _link_amount(sentence: str, s: int, e: int, base: int, lang: str, state: _DocState) -> None:
+    """Give the last event its amount from a following sentence without a trigger of its own
+    that continues it: in the same paragraph, or opening the next one, with an anaphoric
+    opening ("Under this project ...", "Для этого ...") or the same phase, and no other date."""
+    if not state.pending:
+        return
+    a = state.pending[-1]
+    if a["amount"] is not None or events_mod.group(a["event_type"]) != "finance":
+        return
+    gap_paras = state.para_index - a.get("_para", -99)
+    if gap_paras not in (0, 1) or base + s - a["end"] > MERGE_GAP:
+        return
+    cont = events_mod.continues(sentence, lang)
+    ph = events_mod.phase(sentence)
+    if ph and a.get("_phase") and ph != a["_phase"]:
+        return                        # an explicitly different phase: another event's amount
+    if not (cont or (ph and ph == a.get("_phase") and gap_paras == 0)):
+        return
+    found = amounts_mod.find(sentence, lang)
+    if not found:
+        return
+    ad = _text_date(a)
+    for d in dates_mod.find(sentence, lang, explicit_only=True):
+        v = d.value()
+        if v and ad and not (v.startswith(ad[:4]) and (ad.startswith(v) or v.startswith(ad))):
+            return                    # a sentence about another dated event
+    best = _best_amount(found)
+    a["amount"], a["currency"], a["approximate"] = best.value, best.currency, best.approximate
+    a["end"] = max(a["end"], base + e)
+    a["_anchored"] = True
+    a["confidence"] = round(min(1.0, a["confidence"] + 0.1), 2)
 
 
 def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> Iterator[dict]:
@@ -303,6 +419,7 @@ def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> It
 
     for ls, le in _paragraphs(text):
         para = text[ls:le]
+        state.para_index += 1
         plang = detect(para, default=block_language) if lang == "auto" else lang
         is_table = "\t" in para
         state.para_anchor = None
@@ -312,23 +429,45 @@ def _process_block(text: str, base: int, lang: str, state: _DocState, gaz) -> It
             state.table_type = None
         for s, e in split(text[ls:le], ls):
             sentence = text[s:e]
+            state.sentence_index += 1
             if "\t" in sentence and not _TAB_ROW_YEAR.match(sentence):
                 found = events_mod.choose(events_mod.triggers(sentence, plang), plang)  # table header
                 state.table_type = found.event_type if found else None
-            cand = _sentence_candidate(text, s, e, base, plang, state, gaz, state.table_type if "\t" in sentence else None)
-            if cand is None:
+            cands = _sentence_candidate(text, s, e, base, plang, state, gaz, state.table_type if "\t" in sentence else None)
+            if not cands:
+                if not is_table:
+                    _link_amount(sentence, s, e, base, plang, state)
                 continue
-            if state.pending and not ("\t" in cand["evidence"]) and _merge(state.pending[-1], cand):
-                continue
-            state.pending.append(cand)
-            while len(state.pending) > 1:
-                yield from _emit(state.pending.pop(0))
+            for cand in cands:
+                if "\t" not in cand["evidence"] and _merge_into_pending(state.pending, cand):
+                    continue
+                state.pending.append(cand)
+                while len(state.pending) > PENDING_MAX or (
+                        len(state.pending) > 1 and cand["start"] - state.pending[0]["end"] > PHASE_GAP):
+                    yield from _emit(state.pending.pop(0))
+
+
+def _merge_into_pending(pending: list[dict], cand: dict) -> bool:
+    """Merge ``cand`` into the last pending candidate that describes its event.  Looks past a
+    candidate of the same sentence (the other event of "signed ... during the visit"), from one
+    event of a two-event sentence to the other, past one that will be dropped (too weak, not
+    anchored), and past one of an explicitly different phase; stops at any other."""
+    for i in range(len(pending) - 1, -1, -1):
+        p = pending[i]
+        if p.get("_sids", set()) & cand.get("_sids", set()):
+            continue
+        if _merge(p, cand):
+            return True
+        sibling = i > 0 and bool(pending[i - 1].get("_sids", set()) & p.get("_sids", set()))
+        doomed = p["confidence"] < MIN_CONFIDENCE or (REQUIRE_ANCHOR and not p.get("_anchored", True))
+        if not (sibling or doomed or (p.get("_phase") and cand.get("_phase") and p["_phase"] != cand["_phase"])):
+            return False
+    return False
 
 
 def _emit(cand: dict) -> Iterator[dict]:
-    cand.pop("_title_amount", None)
-    cand.pop("_framed", None)
-    cand.pop("_strong", None)
+    for key in ("_title_amount", "_framed", "_strong", "_phase", "_cont", "_sids", "_para", "_secondary", "_text_date"):
+        cand.pop(key, None)
     if not cand.pop("_anchored", True) and REQUIRE_ANCHOR:
         return                        # no date, no amount: a general statement, not one event
     if cand["confidence"] >= MIN_CONFIDENCE:

@@ -491,8 +491,10 @@ def code_table(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[tuple],
     """A small temporary lookup table."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(c + ' VARCHAR' for c in columns)})")
     rows = list(rows)
-    if rows:
-        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(columns))})", rows)
+    for i in range(0, len(rows), 5000):      # one statement per 5,000 rows (executemany is one per row)
+        values = ", ".join("(" + ", ".join("NULL" if v is None else sql_str(v) for v in r) + ")"
+                           for r in rows[i:i + 5000])
+        con.execute(f"INSERT INTO {name} VALUES {values}")
 
 
 def sql_str(value: str) -> str:

@@ -30,6 +30,13 @@ def _col(cols: set[str], name: str) -> str:
     return f'NULLIF(trim(r."{name}"), \'\')' if name in cols else "NULL"
 
 
+def read_csv_sql(path, names, encoding: str = "utf-8") -> str:
+    """The ``read_csv(...)`` call for a CRS file (also the baseline of bench/bench_import_crs.py)."""
+    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    return (f"read_csv({sql_str(str(path))}, delim='|', header=true, auto_detect=false, columns={columns}, "
+            f"strict_mode=true, quote='', escape='', encoding={sql_str(encoding)}, max_line_size=10000000)")
+
+
 @register("crs")
 def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress) -> None:
     path = info.path
@@ -46,7 +53,6 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
         raise DataError("duplicate column names in the header", path, 1, "header")
     cols = set(names)
     progress(0, info.size, "reading")
-    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     sha8 = info.sha256[:8]
     title = f"coalesce({_col(cols, 'ProjectTitle')}, {_col(cols, 'ShortDescription')}, {_col(cols, 'PurposeName')})"
     key = " || '|' || ".join(f"coalesce({_col(cols, c)}, '')" for c in (
@@ -70,10 +76,7 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
                    TRY_CAST({_col(cols, 'USD_Commitment')} AS DOUBLE) * 1e6 AS commitment,
                    TRY_CAST({_col(cols, 'USD_Disbursement')} AS DOUBLE) * 1e6 AS disbursement,
                    {_col(cols, 'ExpectedStartDate')} AS start_raw, {_col(cols, 'CompletionDate')} AS end_raw
-            FROM (SELECT row_number() OVER () + 1 AS line, *
-                  FROM read_csv({sql_str(str(path))}, delim='|', header=true, auto_detect=false,
-                                columns={columns}, strict_mode=true, quote='', escape='',
-                                encoding={sql_str(encoding)}, max_line_size=10000000)) r""")
+            FROM (SELECT row_number() OVER () + 1 AS line, * FROM {read_csv_sql(path, names, encoding)}) r""")
     except duckdb.Error as exc:
         raise csv_failure(exc, path, names) from None
     progress(info.size // 2, info.size, "mapping")

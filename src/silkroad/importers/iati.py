@@ -1,8 +1,10 @@
 """IATI activity XML (standard 2.01-2.03) -> projects, transactions, sectors, recipients.
 
-The file is streamed with lxml ``iterparse`` and every ``<iati-activity>`` is
-cleared (and its earlier siblings removed) once read, so memory does not grow
-with the file.  The parser is hardened: a DOCTYPE (and so any entity
+The file is streamed so memory does not grow with it: a UTF-8 file in chunks of
+whole ``<iati-activity>`` elements parsed by a second thread (see
+``_import_chunked``), anything else - and any file with a parse error, to
+report it at its exact line - with lxml ``iterparse``, every activity cleared
+(and its earlier siblings removed) once read.  The parser is hardened: a DOCTYPE (and so any entity
 declaration) is refused before parsing, entities are never resolved, no
 network access, no DTD loading, and lxml's huge-tree limits stay on.
 
@@ -152,7 +154,7 @@ class _Context:
     def __init__(self, con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary):
         self.con, self.info, self.summary = con, info, summary
         self.iid = info.import_id
-        self.w = Writer(con, COLUMNS)
+        self.w = Writer(con, COLUMNS, BATCH_ROWS)
         self.rows = self.w.rows                # table -> list of row tuples (flushed in batches)
         self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
         self.existing = {r[0] for r in con.execute(
@@ -417,16 +419,28 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     path = info.path
     check_prolog(path)
     header = _chunk_header(path)
-    if header is not None:
-        try:
-            _import_chunked(con, info, summary, progress, header)
-            return
-        except _Fallback:
-            # the file is not well-formed somewhere (or was cut at a wrong place): undo this file's rows
-            # and let the streaming parser find (and report) the error with its exact line
-            delete_import(con, info.import_id)
-            summary.__init__(info)
-    _import_streaming(con, info, summary, progress)
+    # bounded memory: small DuckDB buffer pool (the transaction spills beside the database), one DuckDB
+    # thread (the second core parses), allocator caches returned early
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET threads = 1")
+    con.execute("SET allocator_flush_threshold = '8MB'")
+    try:
+        if header is not None:
+            try:
+                _import_chunked(con, info, summary, progress, header)
+                return
+            except _Fallback:
+                # the file is not well-formed somewhere (or was cut at a wrong place): undo this file's rows
+                # and let the streaming parser find (and report) the error with its exact line
+                delete_import(con, info.import_id)
+                summary.__init__(info)
+        _import_streaming(con, info, summary, progress)
+    finally:
+        for setting in ("memory_limit", "threads", "allocator_flush_threshold"):
+            try:
+                con.execute(f"RESET {setting}")
+            except duckdb.Error:       # an aborted transaction: the error being raised matters, not this
+                pass
 
 
 def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
@@ -481,8 +495,9 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
 # error.  Any parse error (or a file that is not UTF-8) falls back to the iterparse pass above, which
 # reports the error with its exact line; the rows of the attempt are deleted first (same transaction).
 
-CHUNK_BYTES = 2_000_000
-DUCKDB_MEMORY = "128MB"     # DuckDB's buffer pool during an IATI import (the rest spills to disk)
+CHUNK_BYTES = 1_000_000
+DUCKDB_MEMORY = "64MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
+BATCH_ROWS = 20_000          # rows buffered per table before an Arrow insert
 CHUNK_QUEUE = 2
 _ACT_END = b"</iati-activity>"
 _ROOT_END = b"</iati-activities>"
@@ -562,7 +577,6 @@ def _import_chunked(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
                     header: bytes) -> None:
     path = info.path
     add_source(con, info, "IATI activity file", "IATI Standard (http://iatistandard.org/)")
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     ctx = _Context(con, info, summary)
     w = ctx.w
     chunks: queue.Queue = queue.Queue(maxsize=CHUNK_QUEUE)

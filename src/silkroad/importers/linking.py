@@ -31,11 +31,6 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
         "SELECT id, recipient, year, title_en FROM projects WHERE origin = 'curated'").fetchall()
     if not curated:
         return 0
-    by_ext: dict[str, set[str]] = defaultdict(set)
-    for pid, value in con.execute(
-            "SELECT i.project_id, i.value FROM project_ids i JOIN projects p ON p.id = i.project_id "
-            "WHERE p.origin = 'curated'").fetchall():
-        by_ext[str(value).strip().lower()].add(pid)
     by_key: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
     for pid, recipient, year, title in curated:
         if recipient and year:
@@ -43,29 +38,40 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
     unlinked = set(con.execute("SELECT project_id, linked_to FROM project_unlinks").fetchall())
     marks = ", ".join("?" * len(import_ids))
     links: list[tuple] = []
-    # external ids first
-    for pid, value, import_id in con.execute(
-            f"SELECT i.project_id, i.value, p.import_id FROM project_ids i JOIN projects p ON p.id = i.project_id "
+    # external ids first: matched in SQL (an import may bring millions of ids; only the matches come back)
+    norm = "lower(trim(CAST({} AS VARCHAR), ' \t\n\r\v\f'))"
+    for pid, target, import_id in con.execute(
+            f"SELECT i.project_id, c.project_id, p.import_id FROM project_ids i "
+            f"JOIN projects p ON p.id = i.project_id "
+            f"JOIN (SELECT ci.project_id, {norm.format('ci.value')} AS v FROM project_ids ci "
+            f"      JOIN projects cp ON cp.id = ci.project_id WHERE cp.origin = 'curated') c "
+            f"  ON c.v = {norm.format('i.value')} "
             f"WHERE p.import_id IN ({marks})", list(import_ids)).fetchall():
-        for target in sorted(by_ext.get(str(value).strip().lower(), ())):
-            if (pid, target) not in unlinked:
-                links.append((pid, target, "external_id", 100.0, import_id))
+        if (pid, target) not in unlinked:
+            links.append((pid, target, "external_id", 100.0, import_id))
     linked = {l[0] for l in links}
     keys = list(by_key)
     if keys:
-        rows = con.execute(
-            f"SELECT id, recipient, year, title_en, import_id FROM projects WHERE import_id IN ({marks}) "
-            f"AND recipient IS NOT NULL AND year IS NOT NULL", list(import_ids)).fetchall()
-        for pid, recipient, year, title, import_id in rows:
-            if pid in linked:
-                continue
+        # only imported projects whose recipient and year some curated project shares; each distinct
+        # (recipient, year, title) is scored once (bulk files repeat titles)
+        where = (f"p.import_id IN ({marks}) AND p.recipient IS NOT NULL AND p.year IS NOT NULL "
+                 f"AND EXISTS (SELECT 1 FROM projects c WHERE c.origin = 'curated' AND c.recipient = p.recipient "
+                 f"AND c.year = p.year)")
+        for recipient, year, title in con.execute(
+                f"SELECT DISTINCT p.recipient, p.year, p.title_en FROM projects p WHERE {where}",
+                list(import_ids)).fetchall():
             cands = by_key.get((recipient, year))
             if not cands:
                 continue
             t = _norm(title)
             best = max(((fuzz.token_sort_ratio(t, ct), cid) for cid, ct in cands), default=None)
-            if best and best[0] >= TITLE_THRESHOLD and (pid, best[1]) not in unlinked:
-                links.append((pid, best[1], "recipient+year+title", round(best[0], 1), import_id))
+            if not best or best[0] < TITLE_THRESHOLD:
+                continue
+            for pid, import_id in con.execute(
+                    f"SELECT p.id, p.import_id FROM projects p WHERE {where} AND p.recipient = ? AND p.year = ? "
+                    f"AND p.title_en IS NOT DISTINCT FROM ?", [*import_ids, recipient, year, title]).fetchall():
+                if pid not in linked and (pid, best[1]) not in unlinked:
+                    links.append((pid, best[1], "recipient+year+title", round(best[0], 1), import_id))
     if links:
         con.executemany("INSERT INTO project_links VALUES (?, ?, ?, ?, ?)", sorted(set(links)))
     return len(set(links))
