@@ -273,3 +273,29 @@ def test_mutated_real_xml_never_crashes(db: Path, real_data: Path, tmp_path: Pat
     if result.exit_code == 1:
         assert "error:" in result.output and "Traceback" not in result.output
     assert dump(db) == before
+
+
+def test_chunked_pass_equals_the_iterparse_pass(tmp_path: Path, real_data: Path, monkeypatch):
+    """The threaded chunked pass (small chunks: many cuts) writes exactly what one iterparse pass writes."""
+    from silkroad.importers import iati
+
+    chunked, streamed = build_db(tmp_path / "chunked.duckdb"), build_db(tmp_path / "streamed.duckdb")
+    monkeypatch.setattr(iati, "CHUNK_BYTES", 40_000)
+    assert run(chunked, "import", "iati", str(real_data / DPORTAL), str(real_data / MOFA)).exit_code == 0
+    monkeypatch.setattr(iati, "_chunk_header", lambda path: None)
+    assert run(streamed, "import", "iati", str(real_data / DPORTAL), str(real_data / MOFA)).exit_code == 0
+    assert dump(chunked) == dump(streamed)
+
+
+def test_end_tag_inside_a_comment_does_not_break_the_chunked_pass(db: Path, real_data: Path, tmp_path: Path,
+                                                                  monkeypatch):
+    from silkroad.importers import iati
+
+    text = (real_data / MOFA).read_text(encoding="utf-8")
+    i = text.index("<title>")
+    tricky = tmp_path / "tricky.xml"
+    tricky.write_text(text[:i] + "<!-- </iati-activity> <iati-activity> -->" + text[i:], encoding="utf-8")
+    monkeypatch.setattr(iati, "CHUNK_BYTES", 100)      # cut at the first end tag: the one in the comment
+    result = run(db, "import", "iati", str(tricky))
+    assert result.exit_code == 0, result.output
+    assert "read 1, imported 1" in result.output

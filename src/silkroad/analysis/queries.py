@@ -232,7 +232,7 @@ class Query:
         if grouping:
             m = self.table("grouping_members")
             m = m.filter(m.grouping_id == grouping)
-            if m.count().execute() == 0:
+            if m.count().to_pyarrow().as_py() == 0:
                 raise ValueError(f"no grouping {grouping!r}; see `silkroad groupings`")
             facts = facts.join(m, facts.country == m.country).select(facts, group=m.label)
         ev = self.table("evidence")
@@ -268,7 +268,7 @@ class Query:
         return rows
 
     def counts(self) -> dict[str, int]:
-        return {name: self.table(name).count().execute()
+        return {name: self.table(name).count().to_pyarrow().as_py()
                 for name in ("sources", "actors", "initiatives", "events", "projects", "aid_totals", "groupings")}
 
     def overview(self) -> dict[str, Any]:

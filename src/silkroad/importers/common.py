@@ -253,11 +253,12 @@ class Writer:
                     arrays.append(pa.array(values))
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     arrays.append(pa.array([None if v is None else str(v) for v in values]))
-            self.con.register("_silkroad_batch", pa.table(arrays, names=list(cols)))
-            try:
-                self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM _silkroad_batch")
-            finally:
-                self.con.unregister("_silkroad_batch")
+            # read through DuckDB's replacement scan of this local variable: a registered Arrow table
+            # stays referenced by the open transaction until COMMIT (memory growing with the file)
+            _silkroad_batch = pa.table(arrays, names=list(cols))  # noqa: F841 - read by the SQL below
+            del arrays
+            self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM _silkroad_batch")
+            del _silkroad_batch
             self.counts[name] += len(buf)
             buf.clear()
 
