@@ -1,18 +1,19 @@
 """Currency conversion to US dollars with a cited yearly rate.
 
-Rates are the European Central Bank's euro reference rates, shipped offline
-inside the ``currencyconverter`` package (1999 onwards).  A year's rate is the
-mean over that year's days of the USD/EUR rate divided by the currency/EUR
-rate.  The original amount is always kept; conversion only adds a column.
+A year's rate is the mean over that year's days of the European Central
+Bank's euro reference rates, crossed through the euro (1999 onwards).  The
+table ``data/codes/usd_rates.tsv`` is written from the ECB history by
+``tools/make_rates.py``; nothing is fetched at run time.  The original amount
+is always kept; conversion only adds a column.
 """
 
 from __future__ import annotations
 
 import functools
-import statistics
+from importlib import resources
 from typing import NamedTuple
 
-RATE_SOURCE = "ECB euro reference rates (currencyconverter package), yearly mean of daily cross rates"
+RATE_SOURCE = "ECB euro reference rates, yearly mean of daily cross rates (data/codes/usd_rates.tsv)"
 
 
 class Converted(NamedTuple):
@@ -22,31 +23,22 @@ class Converted(NamedTuple):
 
 
 @functools.lru_cache(maxsize=1)
-def _converter():
-    from currency_converter import CurrencyConverter
+def _rates() -> dict[tuple[str, int], float]:
+    table = resources.files("silkroad") / "data" / "codes" / "usd_rates.tsv"
+    out: dict[tuple[str, int], float] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or line.startswith("currency\t") or not line.strip():
+            continue
+        currency, year, rate, _days = line.split("\t")
+        out[(currency, int(year))] = float(rate)
+    return out
 
-    return CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
 
-
-@functools.lru_cache(maxsize=None)
 def usd_rate(currency: str, year: int) -> float | None:
     """US dollars per one unit of ``currency``, averaged over ``year``; None if unknown."""
     if currency == "USD":
         return 1.0
-    conv = _converter()
-    rates = getattr(conv, "_rates", {})
-    usd, other = rates.get("USD"), rates.get(currency) if currency != "EUR" else None
-    if usd is None or (currency != "EUR" and other is None):
-        return None
-    daily = []
-    for day, usd_per_eur in usd.items():
-        if day.year != year or usd_per_eur is None:
-            continue
-        if currency == "EUR":
-            daily.append(usd_per_eur)
-        elif other.get(day):
-            daily.append(usd_per_eur / other[day])
-    return statistics.fmean(daily) if daily else None
+    return _rates().get((currency, year))
 
 
 def to_usd(value: float, currency: str, year: int | None) -> Converted:

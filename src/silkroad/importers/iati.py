@@ -140,14 +140,23 @@ def _float(value: str | None) -> float | None:
         return None
 
 
+_DATES: dict[str, str | None] = {}     # raw attribute -> _date() (files repeat a few thousand dates)
+
+
 def _date(value: str | None) -> str | None:
     """``YYYY-MM-DD`` (the first ten characters of an ISO date), else None."""
     if not value:
         return None
+    try:
+        return _DATES[value]
+    except KeyError:
+        pass
     v = value[:10] if value[0] not in " \t\r\n" else value.strip()[:10]
-    if len(v) == 10 and v[4] == "-" and v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit() and v.isascii():
-        return v
-    return None
+    if not (len(v) == 10 and v[4] == "-" and v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit() and v.isascii()):
+        v = None
+    if len(_DATES) < 100_000:
+        _DATES[value] = v
+    return v
 
 
 class _Context:
@@ -206,7 +215,6 @@ class _Context:
 _ACTIVITY_TAGS = ("iati-identifier", "title", "description", "reporting-org", "participating-org",
                   "activity-status", "activity-date", "recipient-country", "recipient-region", "sector",
                   "default-finance-type", "default-aid-type", "transaction")
-_TX_TAGS = ("transaction-type", "transaction-date", "value", "provider-org", "receiver-org")
 
 
 def _activity(ctx: _Context, act, line: int) -> None:
@@ -336,7 +344,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
         for seq, t in enumerate(transactions):
             value_el = None
             ttype = tdate = prov = recv = None
-            for c in t.iterchildren(*_TX_TAGS):
+            for c in t:             # a handful of children: plain iteration beats a tag filter here
                 tag = c.tag
                 if tag == "value":
                     value_el = c
@@ -346,7 +354,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
                     tdate = _date(c.get("iso-date"))
                 elif tag == "provider-org":
                     prov = c.get("ref")
-                else:
+                elif tag == "receiver-org":
                     recv = c.get("ref")
             if value_el is not None:
                 raw_value = value_el.text
@@ -419,28 +427,22 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     path = info.path
     check_prolog(path)
     header = _chunk_header(path)
-    # bounded memory: small DuckDB buffer pool (the transaction spills beside the database), one DuckDB
-    # thread (the second core parses), allocator caches returned early
+    # bounded memory: a small DuckDB buffer pool (the transaction spills beside the database), one DuckDB
+    # thread (the other core parses), allocator caches returned early.  Left set for the rest of the
+    # command (linking, COMMIT): the connection is the import's own and is closed after it.
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
-    try:
-        if header is not None:
-            try:
-                _import_chunked(con, info, summary, progress, header)
-                return
-            except _Fallback:
-                # the file is not well-formed somewhere (or was cut at a wrong place): undo this file's rows
-                # and let the streaming parser find (and report) the error with its exact line
-                delete_import(con, info.import_id)
-                summary.__init__(info)
-        _import_streaming(con, info, summary, progress)
-    finally:
-        for setting in ("memory_limit", "threads", "allocator_flush_threshold"):
-            try:
-                con.execute(f"RESET {setting}")
-            except duckdb.Error:       # an aborted transaction: the error being raised matters, not this
-                pass
+    if header is not None:
+        try:
+            _import_chunked(con, info, summary, progress, header)
+            return
+        except _Fallback:
+            # the file is not well-formed somewhere (or was cut at a wrong place): undo this file's rows
+            # and let the streaming parser find (and report) the error with its exact line
+            delete_import(con, info.import_id)
+            summary.__init__(info)
+    _import_streaming(con, info, summary, progress)
 
 
 def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
@@ -495,10 +497,10 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
 # error.  Any parse error (or a file that is not UTF-8) falls back to the iterparse pass above, which
 # reports the error with its exact line; the rows of the attempt are deleted first (same transaction).
 
-CHUNK_BYTES = 1_000_000
-DUCKDB_MEMORY = "64MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
-BATCH_ROWS = 20_000          # rows buffered per table before an Arrow insert
-CHUNK_QUEUE = 2
+CHUNK_BYTES = 500_000
+DUCKDB_MEMORY = "32MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
+BATCH_ROWS = 5_000           # rows buffered per table before an Arrow insert
+CHUNK_QUEUE = 1
 _ACT_END = b"</iati-activity>"
 _ROOT_END = b"</iati-activities>"
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
