@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE sources (
-    id VARCHAR PRIMARY KEY, kind VARCHAR, title VARCHAR, publisher VARCHAR, author VARCHAR,
+    id VARCHAR, kind VARCHAR, title VARCHAR, publisher VARCHAR, author VARCHAR,
     url VARCHAR, citation VARCHAR, language VARCHAR, published VARCHAR, accessed VARCHAR,
     license VARCHAR, doi VARCHAR, origin VARCHAR DEFAULT 'curated');
 CREATE TABLE actors (
@@ -39,7 +39,7 @@ CREATE TABLE initiatives (
     id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR, donor VARCHAR,
     start_date VARCHAR, end_date VARCHAR, summary_en VARCHAR, confidence VARCHAR);
 CREATE TABLE events (
-    id VARCHAR PRIMARY KEY, type VARCHAR, date VARCHAR, date_precision VARCHAR, year INTEGER,
+    id VARCHAR, type VARCHAR, date VARCHAR, date_precision VARCHAR, year INTEGER,
     day DATE, end_date VARCHAR, status VARCHAR, place_country VARCHAR, place_city VARCHAR,
     initiative VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
     summary_en VARCHAR, summary_ru VARCHAR, summary_kk VARCHAR,
@@ -47,7 +47,7 @@ CREATE TABLE events (
 CREATE TABLE event_countries (event_id VARCHAR, country VARCHAR);
 CREATE TABLE event_participants (event_id VARCHAR, actor_id VARCHAR, role VARCHAR);
 CREATE TABLE projects (
-    id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
+    id VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
     donor VARCHAR, agency VARCHAR, recipient VARCHAR, sector VARCHAR, purpose_code VARCHAR,
     dac_code VARCHAR, sector_group VARCHAR, instrument VARCHAR, signed VARCHAR,
     start_date VARCHAR, end_date VARCHAR, year INTEGER, status VARCHAR, initiative VARCHAR,
@@ -55,7 +55,7 @@ CREATE TABLE projects (
 CREATE TABLE project_ids (project_id VARCHAR, scheme VARCHAR, value VARCHAR);
 CREATE TABLE links (from_kind VARCHAR, from_id VARCHAR, to_kind VARCHAR, to_id VARCHAR);
 CREATE TABLE aid_totals (
-    id VARCHAR PRIMARY KEY, donor VARCHAR, recipient VARCHAR, year INTEGER, fiscal_year BOOLEAN,
+    id VARCHAR, donor VARCHAR, recipient VARCHAR, year INTEGER, fiscal_year BOOLEAN,
     flow VARCHAR, instrument VARCHAR, confidence VARCHAR, origin VARCHAR DEFAULT 'curated');
 CREATE TABLE groupings (id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
     author VARCHAR, summary_en VARCHAR, confidence VARCHAR);
