@@ -141,7 +141,7 @@ def test_overview(small_db):
 
 def test_missing_database_is_a_clear_error(tmp_path):
     result = run_cli("events", db=tmp_path / "none.duckdb")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no database at" in result.stderr and "silkroad build" in result.stderr
 
 

@@ -153,17 +153,17 @@ def test_eval_on_the_gold_documents(article_text):
     result = CliRunner().invoke(extract, ["--eval", str(GOLD / "gold.jsonl"), *docs, str(ARTICLE)])
     assert result.exit_code == 0, result.output
     numbers = dict(zip(*[iter(result.stdout.split())] * 2))
-    # regression guards, a little below the figures measured when this was written (47
-    # documents and the article, 109 events: precision 0.97, recall 0.92, exact year 0.94,
-    # exact amount 1.00); per-document dates come from tests/gold/sources.tsv, read by --eval
-    # next to the gold file
+    # regression guards, a little below the figures measured when this was written (62
+    # documents and the article, 169 events: precision 0.94, recall 0.89, exact year 0.96,
+    # exact amount 1.00; the first 47 documents and the article alone: 0.97, 0.94, 0.95, 1.00);
+    # per-document dates come from tests/gold/sources.tsv, read by --eval next to the gold file
     assert float(numbers["precision"]) >= 0.92
     assert float(numbers["recall"]) >= 0.87
     import re
 
     year = float(re.search(r"exact year ([\d.]+)", result.stdout).group(1))
     amount = float(re.search(r"exact amount ([\d.]+)", result.stdout).group(1))
-    assert year >= 0.92 and amount >= 0.95
+    assert year >= 0.94 and amount >= 0.95
 
 
 def test_document_date_comes_from_the_text_then_the_option_then_sources(tmp_path):
@@ -284,3 +284,36 @@ def test_a_new_smaller_grant_is_not_a_part_of_the_first():
             "выделила Кыргызстану грант в размере 1 млн долларов на школы.\n")
     cands = pipeline.extract_text(text, doc="x.txt", doc_date="2020-01-01")
     assert _types(cands) == [("grant", 5e6), ("grant", 1e6)]
+
+
+def test_coordinated_milestones_give_one_candidate_each():
+    text = ("Japan recognized the independence of Uzbekistan in December 1991. The Japanese Embassy in Tashkent "
+            "was opened in January 1993, and the Uzbek Embassy in Tokyo opened in February 1996.\n")
+    cands = [c for c in pipeline.extract_text(text, doc_date="2011-02-07") if c["event_type"] == "other"]
+    assert [c["date"] for c in cands] == ["1991-12", "1993-01", "1996-02"]
+    assert cands[2]["evidence"].startswith("and the Uzbek Embassy in Tokyo")
+    assert all(text[c["start"]:c["end"]] == c["evidence"] for c in cands)
+    kk = ("1992 жылдың 26 қантарында екі ел арасында дипломатиялық қатынастар орнатылып, 1993 жылы Алматыда "
+          "Жапонияның елшілігі, 1997 жылы Токиода Қазақстанның елшілігі ашылды.\n")
+    assert [c["date"] for c in pipeline.extract_text(kk, doc_date="2017-01-26")] == ["1992-01-26", "1993", "1997"]
+    # a bare list of years stays one event
+    listed = "President Nazarbayev visited Japan four times: in 1994, 1999, 2008 and 2016.\n"
+    assert len(list(pipeline.extract_text(listed))) == 1
+
+
+def test_same_day_after_a_day_without_a_year():
+    text = ("The main events of the visit of the President of Uzbekistan to Japan will begin on 18 December.\n\n"
+            "On the same day, meetings will be held in Tokyo with Deputy Prime Minister Taro Aso.\n")
+    text = ("President of Uzbekistan arrives in Japan\n\nDecember 17, 2019\n\n"
+            "In January 1992, diplomatic relations were established between Japan and Uzbekistan.\n\n" + text)
+    cands = list(pipeline.extract_text(text))
+    meeting = [c for c in cands if c["event_type"] == "meeting"]
+    assert meeting and meeting[0]["date"] == "2019-12-18"
+
+
+def test_a_headline_joins_its_lead_only():
+    text = ("Елбасы Жапонияға сапары аясында кездесулер өткізді\n"
+            "Ал Жапония Премьер-Министрі Синдзо Абэмен болған кездесуде ынтымақтастық мәселелері талқыланды.\n"
+            "2016 жылы Нұрсұлтан Назарбаев Жапонияға ресми сапармен келген.\n")
+    cands = list(pipeline.extract_text(text))
+    assert any(c["date"] == "2016" and c["evidence"].startswith("2016") for c in cands)

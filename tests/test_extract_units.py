@@ -334,3 +334,30 @@ def test_aggregates_over_a_period():
                                "on the amount of 5.6 billion Japanese Yen.", "en")
     assert events.is_aggregate("За это время реализовано 85 проектов на шесть с половиной миллионов долларов", "ru")
     assert not events.is_aggregate("On June 2, 2017 the Exchange of Notes took place", "en")
+
+
+def test_english_month_names_are_whole_words():
+    assert _values("Mayor of the city of Nagoya met the President", "en") == []
+    assert _values("on 7 May 2019 the notes were signed", "en") == ["2019-05-07"]
+
+
+@pytest.mark.parametrize("text,language,etype", [
+    ("Japan recognized Uzbekistan's independence in December 1991.", "en", "other"),
+    ("Посольство Республики Таджикистан в Японии функционирует с 28 ноября 2007 года.", "ru", "other"),
+    ("Ииджима Ясумаса елші ретіндегі миссиясын 2024 жылы желтоқсанда бастаған.", "kk", "other"),
+    ("Назарбаев Жапония Парламентінің төрағасы Такео Кавамурамен жолықты.", "kk", "meeting"),
+    ("Japan and Uzbekistan will sign a number of bilateral documents.", "en", "agreement"),
+])
+def test_more_trigger_forms(text, language, etype):
+    assert events.choose(events.triggers(text, language), language).event_type == etype
+
+
+def test_received_aid_is_no_reception():
+    found = events.triggers("the country received generous donation and humanitarian aid from Kazakhstan", "en")
+    assert "meeting" not in {t.event_type for t in found}
+
+
+def test_direct_speech():
+    assert events.is_speech('"Today we thoroughly discussed the perspectives of cooperation in trade and investment, and reached important agreements," said the President.')
+    assert not events.is_speech("«Жібек жолы дипломатиясын» жүзеге асырудағы алғашқы қадамдардың бірі")
+    assert not events.is_speech("Japan signed a loan agreement with Uzbekistan")

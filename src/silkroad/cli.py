@@ -1,7 +1,7 @@
 """The `silkroad` command line: parses options, calls the library, prints.
 
-Exit codes: 0 success; 1 the data has problems (validation, conflicts with
---strict, a failed build); 2 wrong usage or a missing file or database.
+Exit codes: 0 success; 1 the data has problems (validation, a failed build,
+a database of another schema); 2 wrong usage, or a missing file, folder or database.
 """
 
 from __future__ import annotations
@@ -32,11 +32,15 @@ class Context:
         try:
             con = store.connect(self.db_path)
         except FileNotFoundError as exc:
+            raise MissingFile(str(exc)) from None
+        except store.DatabaseError as exc:
             raise click.ClickException(str(exc)) from None
         return Query(con)
 
 
-class MissingDatabase(click.ClickException):
+class MissingFile(click.ClickException):
+    """A file, folder or database that the command needs is not there (exit 2)."""
+
     exit_code = 2
 
 
@@ -102,7 +106,7 @@ def validate(data_dirs: tuple[Path, ...], conflicts: bool) -> None:
     try:
         base, problems = kb.load(data_dirs or None)
     except FileNotFoundError as exc:
-        raise MissingDatabase(str(exc)) from None
+        raise MissingFile(str(exc)) from None
     for p in problems:
         click.echo(str(p))
     if conflicts:
@@ -153,7 +157,10 @@ def build(obj: Context, data_dirs: tuple[Path, ...]) -> None:
                        f"the database at {obj.db_path} was not changed", err=True)
             sys.exit(1)
         except FileNotFoundError as exc:
-            raise MissingDatabase(str(exc)) from None
+            raise MissingFile(str(exc)) from None
+        except store.DatabaseError as exc:
+            click.echo(f"build stopped: {exc}", err=True)
+            sys.exit(1)
     summary = ", ".join(f"{counts[k]} {k}" for k in ("sources", "actors", "initiatives", "events",
                                                        "projects", "aid_totals", "groupings"))
     click.echo(f"built {obj.db_path}: {summary}", err=True)
@@ -304,8 +311,11 @@ def stats(obj: Context, by: str, grouping: str | None, currency: str, fmt: str) 
     """Count records, sources and amounts by country, year, type, sector ...
 
     Amounts are summed by kind (pledge, commitment, disbursement, and investment
-    for business deals); cumulative totals are never summed.  A record that
-    concerns several countries counts once in each group it falls in.
+    for business deals); cumulative totals are never summed, and an event that
+    records a project's signing does not add the project's money twice.  A
+    record that concerns several countries counts once in each group it falls
+    in.  `unconverted` counts the amounts left out of the sums (no yearly rate,
+    e.g. yen before 1999, or another currency than --currency).
 
     \b
     Examples:
@@ -313,9 +323,19 @@ def stats(obj: Context, by: str, grouping: str | None, currency: str, fmt: str) 
       silkroad stats --by year --currency JPY --format csv
       silkroad stats --by group,decade --grouping grp-shadayeva-2026-strategic-priority
     """
+    from .analysis.queries import UnknownGrouping
+    from .model import check_currency
+
     keys = [k.strip() for k in by.split(",") if k.strip()]
     try:
-        rows = obj.query().stats(keys, currency, grouping=grouping)
+        check_currency(currency.upper())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--currency") from None
+    query = obj.query()
+    try:
+        rows = query.stats(keys, currency, grouping=grouping)
+    except UnknownGrouping as exc:
+        raise click.BadParameter(str(exc), param_hint="--grouping") from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--by") from None
     columns = [(k, (lambda r, k=k: r[k])) for k in (rows[0].keys() if rows else keys)]

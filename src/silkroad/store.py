@@ -22,7 +22,7 @@ from . import __version__, money
 from .kb import KnowledgeBase, Problem, load
 from .model import Amount
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -37,26 +37,29 @@ CREATE TABLE actor_names (actor_id VARCHAR, lang VARCHAR, name VARCHAR, is_alias
 CREATE TABLE actor_roles (actor_id VARCHAR, title VARCHAR, of VARCHAR, start_date VARCHAR, end_date VARCHAR);
 CREATE TABLE initiatives (
     id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR, donor VARCHAR,
-    start_date VARCHAR, end_date VARCHAR, summary_en VARCHAR, confidence VARCHAR);
+    start_date VARCHAR, end_date VARCHAR, countries VARCHAR[], summary_en VARCHAR, confidence VARCHAR,
+    confidence_note VARCHAR);
 CREATE TABLE events (
     id VARCHAR, type VARCHAR, date VARCHAR, date_precision VARCHAR, year INTEGER,
     day DATE, end_date VARCHAR, status VARCHAR, place_country VARCHAR, place_city VARCHAR,
-    initiative VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
+    initiative VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR, title_ja VARCHAR,
     summary_en VARCHAR, summary_ru VARCHAR, summary_kk VARCHAR,
     confidence VARCHAR, confidence_note VARCHAR, origin VARCHAR DEFAULT 'curated');
 CREATE TABLE event_countries (event_id VARCHAR, country VARCHAR);
 CREATE TABLE event_participants (event_id VARCHAR, actor_id VARCHAR, role VARCHAR);
 CREATE TABLE projects (
-    id VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
+    id VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR, title_ja VARCHAR,
     donor VARCHAR, agency VARCHAR, recipient VARCHAR, sector VARCHAR, purpose_code VARCHAR,
     dac_code VARCHAR, sector_group VARCHAR, instrument VARCHAR, signed VARCHAR,
     start_date VARCHAR, end_date VARCHAR, year INTEGER, status VARCHAR, initiative VARCHAR,
-    summary_en VARCHAR, confidence VARCHAR, confidence_note VARCHAR, origin VARCHAR DEFAULT 'curated');
+    summary_en VARCHAR, summary_ru VARCHAR, summary_kk VARCHAR, confidence VARCHAR, confidence_note VARCHAR,
+    origin VARCHAR DEFAULT 'curated');
 CREATE TABLE project_ids (project_id VARCHAR, scheme VARCHAR, value VARCHAR);
 CREATE TABLE links (from_kind VARCHAR, from_id VARCHAR, to_kind VARCHAR, to_id VARCHAR);
 CREATE TABLE aid_totals (
     id VARCHAR, donor VARCHAR, recipient VARCHAR, year INTEGER, fiscal_year BOOLEAN,
-    flow VARCHAR, instrument VARCHAR, confidence VARCHAR, origin VARCHAR DEFAULT 'curated');
+    flow VARCHAR, instrument VARCHAR, confidence VARCHAR, confidence_note VARCHAR,
+    origin VARCHAR DEFAULT 'curated');
 CREATE TABLE groupings (id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
     author VARCHAR, summary_en VARCHAR, confidence VARCHAR);
 CREATE TABLE grouping_members (grouping_id VARCHAR, label VARCHAR, country VARCHAR);
@@ -88,11 +91,30 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("silkroad")) / "silkroad.duckdb"
 
 
+class DatabaseError(Exception):
+    """The database file cannot be used as it is; the message says what to do."""
+
+
 def connect(path: Path | str | None = None, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a built database, checking that it is one and of this schema."""
     path = Path(path) if path else default_db_path()
     if not path.is_file():
         raise FileNotFoundError(f"no database at {path}: run `silkroad build` first (or pass --db)")
-    return duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {path} as a silkroad database ({exc}); "
+                            f"rebuild it with `silkroad --db {path} build`") from None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        row = None
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        con.close()
+        found = f"schema {row[0]}" if row else "no silkroad schema"
+        raise DatabaseError(f"{path} has {found}, this silkroad needs schema {SCHEMA_VERSION}: "
+                            f"run `silkroad --db {path} build`")
+    return con
 
 
 def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
@@ -134,9 +156,11 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
                 t["actor_names"].append((a.id, lang, alias, True))
         for r in a.roles:
             t["actor_roles"].append((a.id, r.title, r.of, r.start, r.end))
+        add_evidence("actor", a)
     for i in sorted(kb.initiatives.values(), key=lambda r: r.id):
         t["initiatives"].append((i.id, i.title.en, i.title.ru, i.title.kk, i.donor, i.start, i.end,
-                                 i.summary.en if i.summary else None, i.confidence))
+                                 list(i.countries), i.summary.en if i.summary else None, i.confidence,
+                                 i.confidence_note))
         add_evidence("initiative", i)
         add_amounts("initiative", i.id, i.amounts, i.start.year if i.start else None)
         for eid in i.events:
@@ -147,7 +171,7 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
         t["events"].append((
             e.id, e.type, e.date, e.date.precision, e.date.year, e.date.first_day(), e.end_date, e.status,
             e.place.country if e.place else None, e.place.city if e.place else None, e.initiative,
-            e.title.en, e.title.ru, e.title.kk, text(e.summary, "en"), text(e.summary, "ru"),
+            e.title.en, e.title.ru, e.title.kk, e.title.ja, text(e.summary, "en"), text(e.summary, "ru"),
             text(e.summary, "kk"), e.confidence, e.confidence_note, "curated"))
         t["event_countries"].extend((e.id, c) for c in e.countries)
         t["event_participants"].extend((e.id, p.actor, p.role) for p in e.participants)
@@ -159,10 +183,11 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
             link("event", e.id, "project", pid)
     for p in sorted(kb.projects.values(), key=lambda r: r.id):
         t["projects"].append((
-            p.id, p.title.en, p.title.ru, p.title.kk, p.donor, p.agency, p.recipient, p.sector.label,
+            p.id, p.title.en, p.title.ru, p.title.kk, p.title.ja, p.donor, p.agency, p.recipient, p.sector.label,
             p.sector.purpose_code, p.sector.dac_code, p.sector.group, p.instrument, p.dates.signed,
             p.dates.start, p.dates.end, p.year, p.status, p.initiative,
-            p.summary.en if p.summary else None, p.confidence, p.confidence_note, "curated"))
+            text(p.summary, "en"), text(p.summary, "ru"), text(p.summary, "kk"), p.confidence,
+            p.confidence_note, "curated"))
         t["project_ids"].extend((p.id, k, v) for k, v in sorted(p.external_ids.items()))
         add_amounts("project", p.id, p.amounts, p.year)
         add_evidence("project", p)
@@ -172,7 +197,7 @@ def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:
             link("event", eid, "project", p.id)
     for a in sorted(kb.aid_totals.values(), key=lambda r: r.id):
         t["aid_totals"].append((a.id, a.donor, a.recipient, a.year, a.fiscal_year, a.flow, a.instrument,
-                                a.confidence, "curated"))
+                                a.confidence, a.confidence_note, "curated"))
         add_amounts("aid_total", a.id, [a.amount], a.year)
         add_evidence("aid_total", a)
     for g in sorted(kb.groupings.values(), key=lambda r: r.id):
@@ -271,4 +296,8 @@ def _carry_over_imports(old_db_path: Path, con: duckdb.DuckDBPyConnection) -> No
         from .importers import carry_over
     except ModuleNotFoundError:
         return
-    carry_over(old_db_path, con)
+    try:
+        carry_over(old_db_path, con)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot carry the imported rows over from {old_db_path} ({exc}); "
+                            f"move that file away and re-import, or pass another --db") from None

@@ -35,9 +35,10 @@ def coverage_markdown(q: Query) -> str:
         "",
         "| country | records | events | projects | sources |", "|---|---|---|---|---|",
     ]
-    for cc in sorted(by_country, key=lambda c: (c not in FOCUS, c)):
+    for cc in sorted(by_country, key=lambda c: (c is None, c not in FOCUS, c or "")):
         r = by_country[cc]
-        lines.append(f"| {cc} {country_name(cc)} | {r['records']} | {r['events']} | {r['projects']} | {r['sources']} |")
+        label = f"{cc} {country_name(cc)}" if cc else "(several or no country)"
+        lines.append(f"| {label} | {r['records']} | {r['events']} | {r['projects']} | {r['sources']} |")
     grid: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
     for r in rows:
         grid[(r["country"], r["type"])][r["decade"]] = r
@@ -45,10 +46,10 @@ def coverage_markdown(q: Query) -> str:
               "Each cell: records (distinct sources). Projects count under their instrument.", "",
               "| country | type | " + " | ".join(d or "undated" for d in decades) + " |",
               "|---|---|" + "---|" * len(decades)]
-    for (cc, typ) in sorted(grid, key=lambda k: (k[0] not in FOCUS, k[0], k[1])):
+    for (cc, typ) in sorted(grid, key=lambda k: (k[0] is None, k[0] not in FOCUS, k[0] or "", k[1] or "")):
         cells = []
         for d in decades:
             r = grid[(cc, typ)].get(d)
             cells.append(f"{r['records']} ({r['sources']})" if r else "")
-        lines.append(f"| {cc} | {typ} | " + " | ".join(cells) + " |")
+        lines.append(f"| {cc or '-'} | {typ} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

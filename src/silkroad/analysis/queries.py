@@ -8,6 +8,7 @@ locator, quote).
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
@@ -15,10 +16,16 @@ import duckdb
 import ibis
 from ibis import _
 
+from ..model import SECTORS
+
 STAT_KEYS = ("country", "year", "decade", "type", "kind", "sector", "instrument", "donor", "origin", "initiative")
 # Flows that can be summed: aid pledged, committed and disbursed, and business deals
 # (kind investment) kept apart from aid.  Cumulative totals are never summed.
 AMOUNT_KINDS = ("pledge", "commitment", "disbursement", "investment")
+
+
+class UnknownGrouping(ValueError):
+    pass
 
 
 class Query:
@@ -44,12 +51,14 @@ class Query:
         q = (ev.filter((ev.record_kind == kind) & ev.record_id.isin(list(ids)))
              .join(src, ev.source_id == src.id, how="left")
              .select(ev.record_id, ev.seq, id=ev.source_id, title=src.title, url=src.url,
-                     citation=src.citation, locator=ev.locator, quote=ev.quote)
+                     citation=src.citation, locator=ev.locator, quote=ev.quote, note=ev.note)
              .order_by(["record_id", "seq"]))
         out: dict[str, list[dict]] = defaultdict(list)
         for row in q.to_pyarrow().to_pylist():
             rid = row.pop("record_id")
             row.pop("seq")
+            if row["note"] is None:
+                row.pop("note")
             out[rid].append(row)
         return out
 
@@ -73,7 +82,9 @@ class Query:
         q = c.filter((c.record_kind == kind) & c.record_id.isin(list(ids))).order_by(["record_id", "seq"])
         out: dict[str, list[dict]] = defaultdict(list)
         for row in q.to_pyarrow().to_pylist():
-            out[row["record_id"]].append({k: row[k] for k in ("field", "value", "source_id", "locator", "quote")})
+            item = {k: row[k] for k in ("field", "source_id", "locator", "quote")}
+            item["value"] = json.loads(row["value"])
+            out[row["record_id"]].append(item)
         return out
 
     # --- listings -------------------------------------------------------------
@@ -126,8 +137,12 @@ class Query:
             p = p.filter(match)
         if sector:
             s = sector.lower()
-            p = p.filter((p.sector == s) | (p.purpose_code == s) | (p.dac_code == s)
-                         | p.purpose_code.startswith(s) | p.sector_group.lower().contains(s))
+            if s.isdigit():
+                p = p.filter(p.purpose_code.startswith(s) | p.dac_code.startswith(s))
+            elif s in SECTORS:
+                p = p.filter(p.sector == s)
+            else:                                   # a DAC broad group, e.g. "production sectors"
+                p = p.filter(p.sector_group.lower() == s)
         if instrument:
             p = p.filter(p.instrument == instrument)
         if donor:
@@ -150,7 +165,7 @@ class Query:
                 "instrument": r["instrument"],
                 "dates": {"signed": r["signed"], "start": r["start_date"], "end": r["end_date"]},
                 "year": r["year"], "status": r["status"], "initiative": r["initiative"],
-                "summary": r["summary_en"], "amounts": amounts.get(rid, []), "external_ids": ext.get(rid, {}),
+                "summary": _lang(r, "summary"), "amounts": amounts.get(rid, []), "external_ids": ext.get(rid, {}),
                 "confidence": r["confidence"], "confidence_note": r["confidence_note"], "origin": r["origin"],
                 "linked_to": links.get(rid, []),
                 "conflicts": conflicts.get(rid, []), "sources": sources.get(rid, []),
@@ -175,9 +190,11 @@ class Query:
         for r in self.table("actor_roles").filter(_.actor_id.isin(ids)).to_pyarrow().to_pylist():
             roles[r["actor_id"]].append({"title": r["title"], "of": r["of"], "start": r["start_date"],
                                          "end": r["end_date"]})
+        sources = self._sources_for("actor", ids)
         return [{"id": r["id"], "kind": r["kind"], "country": r["country"],
                  "names": {k: r[f"name_{k}"] for k in ("en", "ru", "kk", "ja") if r[f"name_{k}"]},
-                 "aliases": dict(aliases.get(r["id"], {})), "roles": roles.get(r["id"], [])} for r in rows]
+                 "aliases": dict(aliases.get(r["id"], {})), "roles": roles.get(r["id"], []),
+                 "sources": sources.get(r["id"], [])} for r in rows]
 
     def sources(self, kind: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
         s = self.table("sources")
@@ -215,6 +232,8 @@ class Query:
             type=e.type, sector=ibis.null(str), instrument=ibis.null(str), donor=ibis.null(str),
             origin=e.origin, initiative=e.initiative)
         p = self.table("projects")
+        if "project_links" in self.tables:      # an imported copy of a curated project counts once
+            p = p.filter(~p.id.isin(self.table("project_links").project_id))
         pr = p.select(record_kind=ibis.literal("project"), record_id=p.id.cast("string"), country=p.recipient, year=p.year,
                       type=p.instrument, sector=p.sector, instrument=p.instrument, donor=p.donor,
                       origin=p.origin, initiative=p.initiative)
@@ -224,6 +243,8 @@ class Query:
     def stats(self, by: Sequence[str] = ("country",), currency: str = "USD",
               grouping: str | None = None) -> list[dict[str, Any]]:
         allowed = STAT_KEYS + (("group",) if grouping else ())
+        if not by or len(set(by)) != len(by):
+            raise ValueError("give one or more different keys, e.g. country,decade")
         unknown = [k for k in by if k not in allowed]
         if unknown:
             raise ValueError(f"cannot group by {', '.join(unknown)}; use {', '.join(allowed)}"
@@ -233,13 +254,15 @@ class Query:
             m = self.table("grouping_members")
             m = m.filter(m.grouping_id == grouping)
             if m.count().to_pyarrow().as_py() == 0:
-                raise ValueError(f"no grouping {grouping!r}; see `silkroad groupings`")
+                raise UnknownGrouping(f"no grouping {grouping!r}; see `silkroad groupings`")
             facts = facts.join(m, facts.country == m.country).select(facts, group=m.label)
         ev = self.table("evidence")
-        am = self.table("amounts")
+        am = self._summable_amounts()
         currency = currency.upper()
         value = am.value_usd if currency == "USD" else ibis.ifelse(am.currency == currency, am.value, ibis.null())
+        summed = am.kind.isin(list(AMOUNT_KINDS))
         money = am.group_by([am.record_kind, am.record_id]).aggregate(
+            unconverted=(summed & value.isnull()).cast("int64").sum(),
             **{f"{k}_{currency.lower()}": value.sum(where=am.kind == k) for k in AMOUNT_KINDS})
         keys = list(by)
         # one row per record and group, so that a record's amount counts once in each group
@@ -251,21 +274,36 @@ class Query:
             records=keyed.record_id.nunique(),
             events=keyed.record_id.nunique(where=keyed.record_kind == "event"),
             projects=keyed.record_id.nunique(where=keyed.record_kind == "project"),
-            **{f"{k}_{currency.lower()}": keyed[f"{k}_{currency.lower()}"].sum() for k in AMOUNT_KINDS})
+            **{f"{k}_{currency.lower()}": keyed[f"{k}_{currency.lower()}"].sum() for k in AMOUNT_KINDS},
+            unconverted=keyed.unconverted.sum())
         # distinct sources behind each group
         with_src = facts.join(src, (facts.record_kind == src.record_kind) & (facts.record_id == src.record_id))
         sources = with_src.group_by(keys).aggregate(sources=with_src.source_id.nunique())
         out = grouped.left_join(sources, [grouped[k].identical_to(sources[k]) for k in keys]).select(
             *[grouped[k] for k in keys], "records", "events", "projects", "sources",
-            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS])
+            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS], "unconverted")
         rows = out.order_by(keys).to_pyarrow().to_pylist()
         for r in rows:
             r["sources"] = r["sources"] or 0
+            r["unconverted"] = r["unconverted"] or 0     # amounts left out: no rate, or another currency
             for k in AMOUNT_KINDS:
                 col = f"{k}_{currency.lower()}"
                 if r[col] is not None:
                     r[col] = round(r[col], 2)
         return rows
+
+    def _summable_amounts(self):
+        """Amounts that can be added up without counting one sum twice.
+
+        An event linked to a project that carries amounts (a signing that the
+        project records) repeats the project's money, so its amounts are left
+        out of sums; the listing still shows them.
+        """
+        am, links = self.table("amounts"), self.table("links")
+        funded = am.filter(am.record_kind == "project").record_id
+        repeats = links.filter((links.from_kind == "event") & (links.to_kind == "project")
+                               & links.to_id.isin(funded)).from_id
+        return am.filter(~((am.record_kind == "event") & am.record_id.isin(repeats)))
 
     def counts(self) -> dict[str, int]:
         return {name: self.table(name).count().to_pyarrow().as_py()
@@ -309,12 +347,13 @@ class Query:
         return t
 
     def _matches(self, t, kind: str, text: str, columns: Iterable[str]):
-        pattern = f"%{text}%"
+        """Case-insensitive substring match (no wildcards) in the columns or a quote."""
+        needle = text.lower()
         cond = ibis.literal(False)
         for col in columns:
-            cond = cond | t[col].ilike(pattern)
+            cond = cond | t[col].lower().contains(needle).fill_null(False)
         ev = self.table("evidence")
-        quoted = ev.filter((ev.record_kind == kind) & ev.quote.ilike(pattern)).record_id
+        quoted = ev.filter((ev.record_kind == kind) & ev.quote.lower().contains(needle)).record_id
         return cond | t.id.isin(quoted)
 
     def _cited_by(self, kind: str, source: str):
@@ -352,5 +391,5 @@ class Query:
 
 
 def _lang(row: dict, prefix: str) -> dict[str, str]:
-    return {lang: row[f"{prefix}_{lang}"] for lang in ("en", "ru", "kk")
+    return {lang: row[f"{prefix}_{lang}"] for lang in ("en", "ru", "kk", "ja")
             if row.get(f"{prefix}_{lang}")}

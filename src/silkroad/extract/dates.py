@@ -67,8 +67,12 @@ def _patterns():
         for word, num in table.items():
             abbrevs[str(word).lower()] = num
     stems = sorted((s for s in months if s != "ма"), key=len, reverse=True)
+    # English month names are whole words ("May", not "Mayor"); Cyrillic stems take endings
+    latin = [s for s in stems if s.isascii()]
+    inflected = [s for s in stems if not s.isascii()]
     month_re = re.compile(r"(?<![\w])(?:(?P<abbr>" + "|".join(map(re.escape, sorted(abbrevs, key=len, reverse=True)))
-                          + r")(?![\w])\.?|(" + "|".join(map(re.escape, stems)) + r"|"
+                          + r")(?![\w])\.?|(?:" + "|".join(map(re.escape, latin)) + r")(?:['’]s)?(?![\w])|(?:"
+                          + "|".join(map(re.escape, inflected)) + r"|"
                           + "|".join(data["ru_may_forms"]) + r")[\w]*)", re.I)
     rel = []
     for lang, table in data["relative"].items():

@@ -185,6 +185,20 @@ def needs_amount(event_type: str) -> bool:
     return event_type in set(load("triggers").get("need_amount", []))
 
 
+_SPEECH = re.compile(r"^[\s\-–—]*[«\"“„]")
+
+
+def is_speech(text: str) -> bool:
+    """Direct speech: a sentence that opens with a quotation mark ('"Today we discussed ...,"
+    said the President'; "«Рассчитываю, что ...»"): the speaker's view, not a report."""
+    m = _SPEECH.match(text)
+    if not m:
+        return False
+    close = re.search(r"[»\"”“]", text[m.end():])
+    # a quoted name opens some sentences too («Жібек жолы дипломатиясын» ...): speech runs on
+    return close is None or close.start() > 50
+
+
 def is_generic(text: str, lang: str) -> bool:
     generic_re = _compiled(lang)[3]
     return bool(generic_re and generic_re.search(text))

@@ -197,14 +197,61 @@ def _sentence_candidate(text: str, s: int, e: int, base: int, lang: str, state: 
         if second is not None:
             # two events in one sentence ("signed ... during the visit"): one candidate each
             result.append(_build(second, secondary=True, **common))
+        elif not table_row and not found_amounts and chosen.event_type in _COORDINATED:
+            result = _split_coordinated(result[0], sentence, s, base, trig_list, resolved, mentions) or result
     for d, value in resolved:          # explicit dates become the anchor of what follows
         if d.explicit and value:
             state.anchor = value
             state.para_anchor = value
+        elif value and d.month and d.shift is None and not d.today:
+            # a day without a year, read in the document's year, is what "On the same day" means
+            # ("The main events of the visit will begin on 18 December. ... On the same day ...")
+            state.anchor = value
     return result
 
 
 _CONTACT_FINANCE = ({"contact"}, {"agreement", "finance"})
+_COORDINATED = {"other", "visit", "agreement"}
+_CLAUSE_SEP = re.compile(r"[,;]\s+")
+
+
+def _split_coordinated(cand: dict, sentence: str, s: int, base: int, trig_list: list, resolved: list,
+                       mentions: list) -> list[dict] | None:
+    """Coordinated clauses of one kind, each with its own date: "The Japanese Embassy in
+    Tashkent was opened in January 1993, and the Uzbek Embassy in Tokyo opened in February
+    1996"; "1992 жылы ... қатынастар орнатылып, 1993 жылы Алматыда Жапонияның елшілігі, 1997
+    жылы Токиода Қазақстанның елшілігі ашылды".  One candidate per clause, when a comma or
+    semicolon separates every two dates and every clause names a party or has a trigger; a
+    bare list of years ("four times: in 1994, 1999, 2008 and 2016") stays one candidate."""
+    dated = sorted(((d, v) for d, v in resolved if d.explicit and v), key=lambda dv: dv[0].start)
+    if len(dated) < 2 or len({v for _, v in dated}) < len(dated):
+        return None
+    cuts = []
+    for (d1, _), (d2, _) in zip(dated, dated[1:]):
+        seps = list(_CLAUSE_SEP.finditer(sentence, d1.end, d2.start))
+        if not seps:
+            return None
+        cuts.append(seps[-1].start())
+    bounds = [0] + cuts + [len(sentence)]
+    out = []
+    for i, (d, value) in enumerate(dated):
+        a, b = bounds[i], bounds[i + 1]
+        seg = sentence[a:b]
+        lead = len(seg) - len(seg.lstrip(",; "))
+        a += lead
+        own = [tr for tr in trig_list if a <= tr.start < b]
+        if not own and not any(a <= m.start < b for m in mentions):
+            return None
+        c = dict(cand)
+        c["countries"], c["actors"] = list(cand["countries"]), list(cand["actors"])
+        c["event_type"] = own[0].event_type if own else cand["event_type"]
+        if events_mod.group(c["event_type"]) == "finance":
+            return None
+        c["evidence"] = sentence[a:b].rstrip()
+        c["start"], c["end"] = base + s + a, base + s + a + len(c["evidence"])
+        c["date"], c["date_precision"], c["date_source"], c["_text_date"] = value, dates_mod.precision(value), "text", value
+        out.append(c)
+    return out
 
 
 def _second_trigger(found: list, chosen) -> "events_mod.Trigger | None":
@@ -255,6 +302,9 @@ def _build(trigger, *, sentence, s, e, base, lang, state, resolved, found_dates,
     anchored = not events_mod.is_aggregate(sentence, lang) and (
         bool(found_dates) or inherited or bool(own_amounts) or table_row or (
         (named_person or events_mod.names_office(sentence, lang)) and not events_mod.needs_amount(trigger.event_type)))
+    if events_mod.is_speech(sentence) and not own_amounts and not any(d.explicit for d in found_dates):
+        anchored = False              # a quotation ("Today we discussed ...") reports no event of its own,
+                                      # unless it states a year ('"... relations on January 26, 1992"')
     date_source = "text" if date else None
     amount = _best_amount(own_amounts)
     conf = events_mod.score(strong=trigger.strong, has_date=date is not None and not inherited,
@@ -308,23 +358,27 @@ def _text_date(c: dict) -> str | None:
 def _merge(a: dict, b: dict) -> bool:
     """Merge ``b`` into ``a`` when both describe one event; True when merged."""
     ga, gb = events_mod.group(a["event_type"]), events_mod.group(b["event_type"])
+    # a headline is the title of the one event its lead reports: once merged, it is that event
+    a_title = _is_title(a["evidence"]) and len(a.get("_sids", ())) <= 1
+    b_title = _is_title(b["evidence"])
     pa, pb = a.get("_phase"), b.get("_phase")
     if pa and pb and pa != pb:
         return False                  # "Phase II" then "на первом этапе ... $35 млн": two events
     same_phase = bool(pa and pb and pa == pb)
     if ga != gb:
         # "Документы подписали ..." / "projects worth $435,900 were signed" right after a grant:
-        # the documents of that grant (an amount must then agree with the grant's, below)
-        if not (ga == "finance" and b["event_type"] == "agreement"
+        # the documents of that grant (an amount must then agree with the grant's, below); a
+        # finance word that is no event of its own ("thanked Japan for its assistance") takes none
+        if not (ga == "finance" and b["event_type"] == "agreement" and a.get("_anchored")
                 and (b["amount"] or b.get("date_source") != "text")):
             return False
     if b["start"] - a["end"] > (PHASE_GAP if same_phase else MERGE_GAP):
         return False
     if (ga == "contact" and a["event_type"] != b["event_type"] and not b.get("_framed")
             and a.get("_strong") and b.get("_strong")
-            and not (_is_title(a["evidence"]) or _is_title(b["evidence"]))):
+            and not (a_title or b_title)):
         return False                  # "held a phone call" then "postponed his visit": two events
-    if not a["date"] and b["date"] and not (_is_title(a["evidence"]) or _is_title(b["evidence"])):
+    if not a["date"] and b["date"] and not (a_title or b_title):
         return False
     # a date taken from the document is no evidence of another event; stated dates must agree
     ad, bd = _text_date(a), _text_date(b)

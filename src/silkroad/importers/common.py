@@ -369,7 +369,7 @@ def _scratch_db(db_path: Path) -> duckdb.DuckDBPyConnection:
     ensure_schema(con)
     if db_path.is_file():
         try:
-            con.execute(f"ATTACH '{db_path}' AS src (READ_ONLY)")
+            con.execute(f"ATTACH {sql_str(str(db_path))} AS src (READ_ONLY)")
         except duckdb.Error:
             return con
         for table in ("actors", "projects", "project_ids"):
@@ -391,7 +391,7 @@ def carry_over(old_db_path: str | os.PathLike, new_con: duckdb.DuckDBPyConnectio
     old = Path(old_db_path)
     if not old.is_file():
         return {}
-    new_con.execute(f"ATTACH '{old}' AS old_db (READ_ONLY)")
+    new_con.execute(f"ATTACH {sql_str(str(old))} AS old_db (READ_ONLY)")
     copied: dict[str, int] = {}
     try:
         tables = {r[0] for r in new_con.execute(
@@ -400,10 +400,20 @@ def carry_over(old_db_path: str | os.PathLike, new_con: duckdb.DuckDBPyConnectio
             return {}
         ensure_schema(new_con)
 
+        def columns(catalog: str, table: str) -> list[str]:
+            return [r[0] for r in new_con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_name = ? "
+                "ORDER BY ordinal_position", [catalog, table]).fetchall()]
+
         def copy(table: str, where: str = "") -> None:
             if table not in tables:
                 return
-            n = new_con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM old_db.{table} {where}").fetchone()
+            # only the columns both schemas have: an older database may lack or carry extra ones
+            old_cols = set(columns("old_db", table))
+            shared = ", ".join(f'"{c}"' for c in columns(new_con.execute("SELECT current_database()").fetchone()[0],
+                                                          table) if c in old_cols)
+            n = new_con.execute(f"INSERT INTO {table} ({shared}) SELECT {shared} FROM old_db.{table} {where}"
+                                ).fetchone()
             copied[table] = n[0] if n else 0
 
         imported = "WHERE import_id IS NOT NULL"

@@ -1,0 +1,133 @@
+"""Plausible misuse and odd inputs: clear errors, no double counting, no lost data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+
+from conftest import FIXTURE_KB, run_cli
+from silkroad import store
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    bogus = tmp_path / "x.duckdb"
+    bogus.write_text("hello\n", encoding="utf-8")
+    result = run_cli("events", db=bogus)
+    assert result.exit_code == 1
+    assert "cannot open" in result.stderr and "silkroad --db" in result.stderr
+
+
+def test_a_database_of_another_schema(small_db):
+    con = duckdb.connect(str(small_db))
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    result = run_cli("overview", db=small_db)
+    assert result.exit_code == 1
+    assert "has schema 1, this silkroad needs schema" in result.stderr
+
+
+def test_an_empty_duckdb_file(tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    result = run_cli("sources", db=empty)
+    assert result.exit_code == 1 and "no silkroad schema" in result.stderr
+
+
+def test_search_text_is_literal_not_a_pattern(small_db):
+    def ids(text):
+        out = run_cli("events", "--search", text, "--format", "json", db=small_db)
+        return [r["id"] for r in json.loads(out.stdout)]
+
+    assert ids("_") == []                      # no title or quote has an underscore
+    assert ids("%") == []
+    assert ids("КИШИДА") == ["evt-2017-05-caj-fmm-6"]   # case-insensitive in Cyrillic
+
+
+def test_sector_filter_matches_names_codes_and_whole_groups(small_db):
+    def ids(sector):
+        out = run_cli("projects", "--sector", sector, "--format", "json", db=small_db)
+        return [r["id"] for r in json.loads(out.stdout)]
+
+    assert ids("budget_support") == ["prj-uz-1995-loan"]
+    assert ids("51") == ["prj-uz-1995-loan"]
+    assert ids("commodity aid and general programme assistance") == ["prj-uz-1995-loan"]
+    assert ids("aid") == []                   # part of a group name is not a group
+
+
+def kb_copy(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    return kb
+
+
+def test_an_event_recording_a_projects_signing_does_not_add_its_money_twice(tmp_path):
+    kb = kb_copy(tmp_path)
+    (kb / "signing.yaml").write_text("""\
+projects:
+  - id: prj-kz-test-loan
+    title: {en: A test loan}
+    donor: japan
+    recipient: KZ
+    sector: transport
+    instrument: loan
+    dates: {signed: 2010-08-23}
+    amounts: [{value: 6.361e9, currency: JPY, kind: commitment, year: 2010}]
+    evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
+events:
+  - id: evt-2010-08-23-test-signing
+    type: loan
+    date: 2010-08-23
+    countries: [JP, KZ]
+    projects: [prj-kz-test-loan]
+    title: {en: The loan agreement is signed}
+    amounts: [{value: 6.361e9, currency: JPY, kind: commitment}]
+    evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
+""", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    store.build(db, [kb])
+    rows = json.loads(run_cli("stats", "--by", "country", "--currency", "JPY", "--format", "json", db=db).stdout)
+    kz = next(r for r in rows if r["country"] == "KZ")
+    assert kz["commitment_jpy"] == 6.361e9            # once, not twice
+    assert kz["records"] == 5                         # the event and the project are both counted as records
+    listed = json.loads(run_cli("events", "--search", "loan agreement", "--format", "json", db=db).stdout)
+    assert listed[0]["amounts"][0]["value"] == 6.361e9   # the listing still shows the event's amount
+
+
+def test_conflict_values_come_back_as_values(tmp_path):
+    kb = kb_copy(tmp_path)
+    (kb / "conflict.yaml").write_text("""\
+events:
+  - id: evt-1997-test-opening
+    type: other
+    date: 1996-02
+    countries: [JP, KZ]
+    title: {en: An embassy opens}
+    evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
+    conflicts:
+      - {field: date, value: 1997, evidence: {source: pollmann-2015-diplomat, locator: para 2, quote: y}}
+""", encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    store.build(db, [kb])
+    (row,) = json.loads(run_cli("events", "--search", "embassy opens", "--format", "json", db=db).stdout)
+    assert row["conflicts"] == [{"field": "date", "source_id": "pollmann-2015-diplomat", "locator": "para 2",
+                                 "quote": "y", "value": 1997}]
+
+
+def test_build_into_a_folder_whose_name_has_an_apostrophe(tmp_path):
+    db = tmp_path / "it's here" / "kb.duckdb"
+    for _ in range(2):                      # the second build reads the first one's imports
+        result = run_cli("build", "--data", str(FIXTURE_KB), db=db)
+        assert result.exit_code == 0, result.output
+    assert "events" in run_cli("overview", db=db).stdout.lower()
+
+
+def test_coverage_and_stats_after_importing_multi_country_activities(small_db, real_data):
+    xml = real_data / "iati_activities" / "dportal_covid19_central_asia_activities_2021.xml"
+    assert run_cli("import", "iati", str(xml), db=small_db).exit_code == 0
+    result = run_cli("coverage", db=small_db)
+    assert result.exit_code == 0, result.output
+    assert "(several or no country)" in result.stdout
+    rows = json.loads(run_cli("stats", "--by", "origin", "--format", "json", db=small_db).stdout)
+    assert {r["origin"]: r["projects"] for r in rows}["iati"] == 208
