@@ -131,3 +131,27 @@ def test_coverage_and_stats_after_importing_multi_country_activities(small_db, r
     assert "(several or no country)" in result.stdout
     rows = json.loads(run_cli("stats", "--by", "origin", "--format", "json", db=small_db).stdout)
     assert {r["origin"]: r["projects"] for r in rows}["iati"] == 208
+
+
+def test_review_rejects_a_broken_candidates_file_with_its_line(tmp_path):
+    good = {"doc": "a.txt", "event_type": "visit", "date": "2019-05-18", "countries": ["JP", "TJ"],
+            "evidence": "x", "start": 0, "end": 1, "confidence": 0.9}
+    bad = tmp_path / "cands.jsonl"
+    bad.write_text(json.dumps(good) + "\n" + '{"doc": "b.txt", "event_type": "vis', encoding="utf-8")
+    kb = kb_copy(tmp_path)
+    result = run_cli("review", str(bad), "--kb", str(kb), input="q\n")
+    assert result.exit_code == 1
+    assert "cands.jsonl:2: not a JSON object" in result.stderr
+    bad.write_text(json.dumps({"doc": "x"}) + "\n", encoding="utf-8")
+    result = run_cli("review", str(bad), "--kb", str(kb), input="q\n")
+    assert result.exit_code == 1 and "cands.jsonl:1: candidate lacks event_type, evidence, start, end" in result.stderr
+    assert run_cli("review", str(bad), "--kb", str(tmp_path / "nowhere")).exit_code == 2
+
+
+def test_two_documents_with_one_name_are_two_sources():
+    from silkroad.extract.review import source_for
+
+    a = source_for({"doc": "docs/a/news.txt"})
+    b = source_for({"doc": "docs/b/news.txt"})
+    assert a["id"] != b["id"] and a["id"].startswith("doc-news-")
+    assert source_for({"doc": "docs/a/news.txt"})["id"] == a["id"]      # stable for the same document

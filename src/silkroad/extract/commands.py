@@ -132,7 +132,7 @@ def _run_extract(files, lang, gold_path, doc_date, sources_path, min_confidence)
 
 @click.command("review")
 @click.argument("candidates", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--kb", "kb_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Knowledge-base folder (default: the bundled src/silkroad/data/kb).")
 @click.option("--out", "out_name", default="extracted.yaml", show_default=True,
               help="File under <kb>/reviewed/ that accepted records are appended to.")
@@ -152,7 +152,10 @@ def review(candidates, kb_dir, out_name):
     from . import review as lib
 
     kb_dir = kb_dir or lib.default_kb_dir()
-    cands = lib.load_candidates(candidates)
+    try:
+        cands = lib.load_candidates(candidates)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     if not cands:
         click.echo("no candidates to review")
         return
