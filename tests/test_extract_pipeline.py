@@ -76,8 +76,11 @@ def test_binary_and_empty_files(tmp_path):
     assert result.exit_code == 0
     assert "binary file" in result.stderr and "empty file" in result.stderr
     assert len(cands) == 1
-    result, _ = _run([str(binary), str(empty), str(tmp_path / "missing.txt")])
+    result, _ = _run([str(binary), str(empty)])
     assert result.exit_code == 1
+    assert "nothing could be read" in result.stderr
+    result, _ = _run([str(binary), str(empty), str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2                      # a missing path is a usage error
     assert "nothing could be read" in result.stderr
 
 

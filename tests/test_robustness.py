@@ -155,3 +155,27 @@ def test_two_documents_with_one_name_are_two_sources():
     b = source_for({"doc": "docs/b/news.txt"})
     assert a["id"] != b["id"] and a["id"].startswith("doc-news-")
     assert source_for({"doc": "docs/a/news.txt"})["id"] == a["id"]      # stable for the same document
+
+
+def test_a_doctype_behind_a_large_comment_is_still_refused(small_db, tmp_path):
+    xml = tmp_path / "hidden.xml"
+    xml.write_text('<?xml version="1.0"?>\n<!-- ' + "padding <a> " * 10000 + '-->\n'
+                   '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
+                   '<iati-activities version="2.03"><iati-activity><iati-identifier>&lol2;</iati-identifier>'
+                   '</iati-activity></iati-activities>\n', encoding="utf-8")
+    before = run_cli("projects", "--format", "json", db=small_db).stdout
+    result = run_cli("import", "iati", str(xml), db=small_db)
+    assert result.exit_code == 1
+    assert "DTD" in result.output and "hidden.xml:3" in result.output
+    assert run_cli("projects", "--format", "json", db=small_db).stdout == before
+
+
+def test_extract_exit_codes(tmp_path):
+    ok = tmp_path / "ok.txt"
+    ok.write_text("Жапония Сыртқы істер министрі 2019 жылы 5 мамырда Қазақстанға сапармен келді.\n", encoding="utf-8")
+    both = run_cli("extract", str(ok), str(tmp_path / "missing.txt"))
+    assert both.exit_code == 2 and "missing.txt: no such file, skipped" in both.stderr
+    assert '"event_type": "visit"' in both.stdout            # the readable file was still read
+    assert run_cli("extract", str(ok)).exit_code == 0
+    bad_date = run_cli("extract", "--doc-date", "2024-13-45", str(ok))
+    assert bad_date.exit_code == 2 and "month 13 does not exist" in bad_date.stderr

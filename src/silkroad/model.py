@@ -9,31 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # --- vocabularies -----------------------------------------------------------
 
-EVENT_TYPES = (
-    "visit", "meeting", "summit", "agreement", "loan", "grant",
-    "technical_cooperation", "investment", "aid_announcement",
-    "program_launch", "disaster_relief", "other",
-)
 EventType = Literal[
     "visit", "meeting", "summit", "agreement", "loan", "grant",
     "technical_cooperation", "investment", "aid_announcement",
     "program_launch", "disaster_relief", "other",
 ]
-SOURCE_KINDS = ("article", "press_release", "news", "treaty", "dataset", "report", "book", "web_page")
 SourceKind = Literal["article", "press_release", "news", "treaty", "dataset", "report", "book", "web_page"]
-ACTOR_KINDS = ("state", "government_body", "agency", "company", "person", "forum", "multilateral", "organisation")
 ActorKind = Literal["state", "government_body", "agency", "company", "person", "forum", "multilateral", "organisation"]
-INSTRUMENTS = ("loan", "grant", "technical_cooperation", "investment", "other")
 Instrument = Literal["loan", "grant", "technical_cooperation", "investment", "other"]
-AMOUNT_KINDS = ("pledge", "commitment", "disbursement", "total", "investment", "trade")
 AmountKind = Literal["pledge", "commitment", "disbursement", "total", "investment", "trade"]
+EVENT_TYPES = get_args(EventType)
+SOURCE_KINDS = get_args(SourceKind)
+ACTOR_KINDS = get_args(ActorKind)
+INSTRUMENTS = get_args(Instrument)
+AMOUNT_KINDS = get_args(AmountKind)
 Confidence = Literal["high", "medium", "low"]
 Status = Literal["held", "planned", "cancelled", "signed", "ongoing", "completed", "proposed", "unknown"]
 LANGS = ("en", "ru", "kk", "ja")
@@ -189,9 +185,6 @@ class Text(Strict):
     ru: str | None = None
     kk: str | None = None
     ja: str | None = None
-
-    def best(self, lang: str = "en") -> str:
-        return getattr(self, lang, None) or self.en
 
 
 class Evidence(Strict):

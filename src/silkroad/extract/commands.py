@@ -17,9 +17,12 @@ from .evaluate import evaluate, read_jsonl
 def _doc_date(value: str | None) -> str | None:
     if value is None:
         return None
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        raise click.BadParameter("write YYYY, YYYY-MM or YYYY-MM-DD")
-    return value
+    from silkroad.model import PartialDate
+
+    try:
+        return str(PartialDate.parse(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def read_sources(path: str | Path) -> dict[str, str]:
@@ -63,7 +66,9 @@ def sidecar_dates(gold_path: str | None, sources_path: str | None) -> dict[str, 
 def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
     """Propose events found in kk/ru/en documents, one JSON object per line on stdout.
 
-    FILE may be .txt (UTF-8, UTF-16 or cp1251) or .html; '-' reads stdin.
+    FILE may be .txt (UTF-8, UTF-16 or cp1251) or .html; '-' reads stdin.  Files that
+    cannot be read are reported and skipped; the exit code is 2 if a named file is
+    missing, 1 if nothing could be read, else 0.
 
     Dates without a year ("On November 8", "9 тамызда") take the year of the document date:
     the date the document states in its header or dateline, else --doc-date, else the
@@ -75,6 +80,7 @@ def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
       cat article.txt | silkroad extract --lang kk --doc-date 2024-08-09 -
       silkroad extract --eval tests/gold/gold.jsonl tests/gold/docs/*.txt
     """
+    missing = [name for name in files if name != "-" and not Path(name).is_file()]
     try:
         read_any, all_cands = _run_extract(files, lang, gold_path, doc_date, sources_path, min_confidence)
         if gold_path:
@@ -85,6 +91,9 @@ def extract(files, lang, gold_path, doc_date, sources_path, min_confidence):
         _quiet_broken_pipe()      # `silkroad extract FILE | head -1`: the reader has gone
     if not read_any:
         click.echo("nothing could be read", err=True)
+    if missing:                   # a path that is not there is a usage error (2), as everywhere
+        sys.exit(2)
+    if not read_any:
         sys.exit(1)
 
 

@@ -68,15 +68,32 @@ class _CountingReader:
         return data
 
 
+PROLOG_LIMIT = 16 * 1024 * 1024
+
+
 def check_prolog(path: Path) -> None:
-    """Refuse a DOCTYPE / ENTITY declaration before the root element (entity expansion, XXE)."""
+    """Refuse a DOCTYPE / ENTITY declaration before the root element (entity expansion, XXE).
+
+    The prolog is read up to the first element start tag, however long its comments
+    are (to a limit), so a DOCTYPE cannot hide behind a large comment.
+    """
+    head = b""
     with path.open("rb") as f:
-        head = f.read(65536)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="replace").encode("utf-8")
-    # the prolog ends at the first element start tag
-    m = re.search(rb"<[A-Za-z_]", head)
-    prolog = head[: m.start()] if m else head
+        while True:
+            chunk = f.read(65536)
+            head += chunk
+            text = head
+            if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+                text = text.decode("utf-16", errors="replace").encode("utf-8")
+            # comments and processing instructions may contain anything, '<a' included
+            visible = re.sub(rb"<!--.*?-->|<\?.*?\?>", lambda m: b"\n" * m.group(0).count(b"\n"), text, flags=re.S)
+            unclosed = re.search(rb"<!--|<\?", visible)       # a comment or PI that goes on past this chunk
+            m = re.search(rb"<[A-Za-z_]", visible[: unclosed.start()] if unclosed else visible)
+            if m or not chunk:
+                break
+            if len(head) > PROLOG_LIMIT:
+                raise DataError(f"no root element in the first {PROLOG_LIMIT // 2**20} MB", path, 1, "prolog")
+    prolog = visible[: m.start()] if m else visible
     d = _DOCTYPE.search(prolog)
     if d:
         line = prolog[: d.start()].count(b"\n") + 1
