@@ -85,7 +85,8 @@ def test_crash_mid_build_keeps_old_database_and_leaves_no_temp_file(tmp_path, sm
     with pytest.raises(RuntimeError, match="disk full"):
         store.build(small_db, [extra], progress=crash)
     assert dump(small_db) == before
-    assert sorted(p.name for p in small_db.parent.iterdir() if p.name.startswith(".small")) == []
+    leftovers = [p.name for p in small_db.parent.iterdir() if p.name.startswith(".small")]
+    assert leftovers in ([], [".small.duckdb.lock"])      # the writer lock's file may stay; no half build
 
 
 KILLABLE_BUILD = """

@@ -131,6 +131,13 @@ def test_coverage_and_stats_after_importing_multi_country_activities(small_db, r
     assert "(several or no country)" in result.stdout
     rows = json.loads(run_cli("stats", "--by", "origin", "--format", "json", db=small_db).stdout)
     assert {r["origin"]: r["projects"] for r in rows}["iati"] == 208
+    # a multi-country activity counts under each of its countries, in listings and in stats alike
+    by_country = json.loads(run_cli("stats", "--by", "origin,country", "--format", "json", db=small_db).stdout)
+    for cc in ("KZ", "UZ", "KG", "TJ", "TM"):
+        listed = json.loads(run_cli("projects", "--origin", "iati", "--country", cc, "--format", "json",
+                                    db=small_db).stdout)
+        counted = next(r["projects"] for r in by_country if r["origin"] == "iati" and r["country"] == cc)
+        assert counted == len(listed), cc
 
 
 def test_review_rejects_a_broken_candidates_file_with_its_line(tmp_path):
@@ -179,3 +186,16 @@ def test_extract_exit_codes(tmp_path):
     assert run_cli("extract", str(ok)).exit_code == 0
     bad_date = run_cli("extract", "--doc-date", "2024-13-45", str(ok))
     assert bad_date.exit_code == 2 and "month 13 does not exist" in bad_date.stderr
+
+
+def test_one_writer_at_a_time(small_db, real_data):
+    """While a build (or import) holds the database, another build or import says so and waits for nothing."""
+    from silkroad.store import writing
+
+    xml = real_data / "iati_activities" / "mofa_japan_activity_XM-DAC-701-2-2020003078.xml"
+    with writing(small_db):
+        build = run_cli("build", "--data", str(FIXTURE_KB), db=small_db)
+        assert build.exit_code == 1 and "another silkroad build or import is writing" in build.stderr
+        imp = run_cli("import", "iati", str(xml), db=small_db)
+        assert imp.exit_code == 1 and "another silkroad build or import is writing" in imp.output
+    assert run_cli("import", "iati", str(xml), db=small_db).exit_code == 0

@@ -9,6 +9,7 @@ same data hold identical content.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -228,6 +229,28 @@ def content_hash(kb: KnowledgeBase) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def writing(db_path: Path):
+    """Hold the database's writer lock: one build or import at a time, so that an import
+    committed while a build runs cannot be lost when the build's new file replaces the old."""
+    try:
+        import fcntl
+    except ImportError:           # no advisory locks on this system
+        yield
+        return
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_path.with_name(f".{db_path.name}.lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseError(f"another silkroad build or import is writing {db_path}; "
+                                f"run this again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _remove_dead_builds(db_path: Path) -> None:
     """Delete half-written files of builds whose process no longer runs."""
     for leftover in db_path.parent.glob(f".{db_path.name}.*.building*"):
@@ -259,7 +282,13 @@ def build(db_path: Path | str | None = None, data_dirs: Iterable[Path] | None = 
     if problems:
         raise BuildError(problems)
     tables = _rows(kb)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with writing(db_path):
+        _write_database(db_path, kb, tables, progress)
+    return {name: len(rows) for name, rows in tables.items()}
+
+
+def _write_database(db_path: Path, kb: KnowledgeBase, tables: dict[str, list[tuple]],
+                    progress: Callable[[str, int, int], None] | None) -> None:
     _remove_dead_builds(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.building")
     try:
@@ -285,7 +314,6 @@ def build(db_path: Path | str | None = None, data_dirs: Iterable[Path] | None = 
         raise
     finally:
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    return {name: len(rows) for name, rows in tables.items()}
 
 
 def _carry_over_imports(old_db_path: Path, con: duckdb.DuckDBPyConnection) -> None:

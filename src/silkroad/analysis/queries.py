@@ -234,9 +234,20 @@ class Query:
         p = self.table("projects")
         if "project_links" in self.tables:      # an imported copy of a curated project counts once
             p = p.filter(~p.id.isin(self.table("project_links").project_id))
-        pr = p.select(record_kind=ibis.literal("project"), record_id=p.id.cast("string"), country=p.recipient, year=p.year,
-                      type=p.instrument, sector=p.sector, instrument=p.instrument, donor=p.donor,
-                      origin=p.origin, initiative=p.initiative)
+        def project_rows(t, country):
+            return t.select(record_kind=ibis.literal("project"), record_id=t.id.cast("string"), country=country,
+                            year=t.year, type=t.instrument, sector=t.sector, instrument=t.instrument,
+                            donor=t.donor, origin=t.origin, initiative=t.initiative)
+
+        pr = project_rows(p, p.recipient)
+        if "project_recipients" in self.tables:
+            # an imported activity with several recipient countries counts for each of them,
+            # as `projects --country` lists it under each (like a multi-country event)
+            rc = self.table("project_recipients")
+            rc = rc.filter((rc.kind == "country") & rc.code.notnull())
+            several = p.filter(p.recipient.isnull()).join(rc, p.id == rc.project_id)
+            pr = p.filter(p.recipient.notnull() | ~p.id.isin(rc.project_id)).pipe(
+                lambda t: project_rows(t, t.recipient)).union(project_rows(several, several.code))
         facts = ev.union(pr)
         return facts.mutate(decade=(facts.year // 10 * 10).cast(str) + "s", kind=facts.record_kind)
 

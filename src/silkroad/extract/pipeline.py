@@ -536,10 +536,6 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
         yield m.span()
 
 
-def _evidence_text(cand: dict, source_text: str | None, base: int) -> None:
-    pass
-
-
 def extract_blocks(blocks: Iterable[tuple[int, str]], doc: str, lang: str = "auto",
                    doc_date: str | None = None, kb_dirs: tuple[Path, ...] | None = None) -> Iterator[dict]:
     gaz = entities_mod.gazetteer(kb_dirs)
@@ -557,10 +553,6 @@ def extract_blocks(blocks: Iterable[tuple[int, str]], doc: str, lang: str = "aut
             yield cand
     for cand in state.pending:
         yield from _emit(cand)
-
-
-def _fix_evidence(cands: Iterable[dict], texts: list[tuple[int, str]]) -> Iterator[dict]:
-    yield from cands
 
 
 def extract_text(text: str, doc: str = "<text>", lang: str = "auto", doc_date: str | None = None,
@@ -588,12 +580,9 @@ def extract_file(path: str | Path, lang: str = "auto", doc_date: str | None = No
                 recent.pop(0)
             yield base, text
 
-    any_text = False
     for cand in extract_blocks(blocks(), doc, lang, doc_date, kb_dirs):
-        any_text = True
         for base, text in recent:
             if base <= cand["start"] and cand["end"] <= base + len(text):
                 cand["evidence"] = text[cand["start"] - base:cand["end"] - base]
                 break
         yield cand
-    del any_text

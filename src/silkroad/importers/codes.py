@@ -104,15 +104,9 @@ def instrument(finance_type: str | None, aid_type: str | None) -> str:
 
 def sector_name(purpose_code: str | None) -> str | None:
     """The silkroad sector name (model.SECTORS) for a DAC purpose code."""
-    from ..model import SECTORS
+    from ..model import sector_of
 
-    if not purpose_code:
-        return None
-    best = None
-    for name, prefix in SECTORS.items():
-        if purpose_code.startswith(prefix) and (best is None or len(prefix) > len(SECTORS[best])):
-            best = name
-    return best or "unspecified"
+    return sector_of(purpose_code) if purpose_code else None
 
 
 def sector_group(dac_code: str | None) -> str | None:

@@ -312,6 +312,22 @@ def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run
             unique.append(info)
     db_path = Path(db_path)
     if dry_run:
+        return _run(db_path, dataset, unique, True, progress_factory, on_summary)
+    from ..store import DatabaseError, writing
+
+    if not db_path.is_file():
+        raise UsageError(f"no database at {db_path}: run `silkroad build` first (or pass --db)")
+    try:
+        with writing(db_path):
+            return _run(db_path, dataset, unique, False, progress_factory, on_summary)
+    except DatabaseError as exc:
+        raise DataError(str(exc)) from None
+
+
+def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
+         progress_factory: Callable[[FileInfo], Progress] | None,
+         on_summary: Callable[[Summary], None] | None) -> list[Summary]:
+    if dry_run:
         con = _scratch_db(db_path)
     else:
         if not db_path.is_file():

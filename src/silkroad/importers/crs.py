@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import duckdb
 
+from ..model import SECTOR_GROUPS
 from . import codes
 from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
                      grouped_warnings, register, sniff_encoding, sql_str)
+
+# model.SECTOR_GROUPS as SQL: the DAC broad group of a sector or purpose code's first digit
+_SECTOR_GROUP_SQL = ("CASE left(coalesce(r.sector_code, r.purpose_code), 1) "
+                     + " ".join(f"WHEN {sql_str(d)} THEN {sql_str(g)}" for d, g in SECTOR_GROUPS.items()) + " END")
 
 REQUIRED = ("Year", "DonorCode", "RecipientCode", "USD_Commitment", "USD_Disbursement")
 OPTIONAL = ("DonorName", "AgencyCode", "AgencyName", "CrsID", "ProjectNumber", "RecipientName", "FlowCode",
@@ -156,13 +161,7 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
         SELECT {rid}, coalesce(r.title, 'CRS row ' || r.line), coalesce(s.actor_id, r.donor_name, r.donor_code),
                r.agency, rc.iso2, coalesce(pc.sector, CASE WHEN r.purpose_code IS NOT NULL THEN 'unspecified' END),
                r.purpose_code, coalesce(r.sector_code, left(r.purpose_code, 3)),
-               CASE left(coalesce(r.sector_code, r.purpose_code), 1)
-                    WHEN '1' THEN 'social infrastructure and services'
-                    WHEN '2' THEN 'economic infrastructure and services' WHEN '3' THEN 'production sectors'
-                    WHEN '4' THEN 'multi-sector / cross-cutting'
-                    WHEN '5' THEN 'commodity aid and general programme assistance'
-                    WHEN '6' THEN 'action relating to debt' WHEN '7' THEN 'humanitarian aid'
-                    WHEN '9' THEN 'unallocated / unspecified' END,
+               {_SECTOR_GROUP_SQL},
                CASE WHEN left(r.aid_t, 1) = 'D' THEN 'technical_cooperation'
                     WHEN TRY_CAST(r.finance_t AS INTEGER) BETWEEN 400 AND 499 THEN 'loan'
                     WHEN TRY_CAST(r.finance_t AS INTEGER) BETWEEN 100 AND 299 THEN 'grant'
