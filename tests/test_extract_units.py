@@ -361,3 +361,16 @@ def test_direct_speech():
     assert events.is_speech('"Today we thoroughly discussed the perspectives of cooperation in trade and investment, and reached important agreements," said the President.')
     assert not events.is_speech("«Жібек жолы дипломатиясын» жүзеге асырудағы алғашқы қадамдардың бірі")
     assert not events.is_speech("Japan signed a loan agreement with Uzbekistan")
+
+
+def test_sector_of_a_finance_sentence_in_three_languages():
+    from silkroad.extract.events import sector
+
+    assert sector("JICA signed a loan agreement for the Tashkent thermal power plant modernization", "en") == "energy"
+    assert sector("Япония выделит грант на реконструкцию моста и автодороги Бишкек — Ош", "ru") == "transport"
+    assert sector("Жапония аудандық ауруханаға медициналық жабдық беру туралы грант келісіміне қол қойды", "kk") \
+        == "health"
+    assert sector("Japan and Uzbekistan signed an agreement", "en") is None
+    from silkroad.model import SECTORS
+    from silkroad.extract.resources import load
+    assert set(load("sectors")) <= set(SECTORS)          # every cue names a real sector

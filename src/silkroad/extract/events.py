@@ -350,3 +350,24 @@ def signing_dates(sentence: str, lang: str, mentions: list) -> set[int]:
             if m and len(sentence[d.end:m.start()].split()) <= 3:
                 out.add(id(d))
     return out
+
+
+@functools.cache
+def _sector_cues(lang: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """Per sector, one pattern of its cues (word starts) in ``lang`` (data/lang/sectors.yaml)."""
+    out = []
+    for name, by_lang in load("sectors").items():
+        cues = by_lang.get(lang) or by_lang.get("en") or []
+        if cues:
+            out.append((name, re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + ")", re.I)))
+    return tuple(out)
+
+
+def sector(sentence: str, lang: str) -> str | None:
+    """The sector the sentence names most often, or None when it names none."""
+    best, hits = None, 0
+    for name, pattern in _sector_cues(lang if lang in ("en", "ru", "kk") else "en"):
+        n = len(pattern.findall(sentence))
+        if n > hits:
+            best, hits = name, n
+    return best
