@@ -331,7 +331,8 @@ class Query:
             country=ibis.coalesce(by_country.country, proj_country.country),
             events=ibis.coalesce(by_country.events, 0), projects=ibis.coalesce(proj_country.projects, 0))
         facts = self.facts()
-        decades = facts.filter(facts.year.notnull()).group_by("decade").aggregate(
+        facts = facts.mutate(decade=facts.decade.fill_null("undated"))
+        decades = facts.group_by("decade").aggregate(
             events=facts.record_id.nunique(where=facts.record_kind == "event"),
             projects=facts.record_id.nunique(where=facts.record_kind == "project"))
         return {
