@@ -524,6 +524,16 @@ def code_table(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[tuple],
         con.execute(f"INSERT INTO {name} VALUES {values}")
 
 
+def text_csv_sql(path, names, delim: str, header: bool, encoding: str = "utf-8",
+                 null_padding: bool = False) -> str:
+    """DuckDB ``read_csv(...)`` of a delimited text file read as it is: every column VARCHAR,
+    no quoting, no sniffing, a wrong number of columns is an error."""
+    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    return (f"read_csv({sql_str(str(path))}, delim={sql_str(delim)}, header={str(header).lower()}, "
+            f"auto_detect=false, columns={columns}, strict_mode=true, quote='', escape='', "
+            f"null_padding={str(null_padding).lower()}, encoding={sql_str(encoding)}, max_line_size=10000000)")
+
+
 def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 

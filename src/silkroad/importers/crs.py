@@ -18,7 +18,7 @@ import duckdb
 from ..model import SECTOR_GROUPS
 from . import codes
 from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
-                     grouped_warnings, register, sniff_encoding, sql_str)
+                     grouped_warnings, register, sniff_encoding, sql_str, text_csv_sql)
 
 # model.SECTOR_GROUPS as SQL: the DAC broad group of a sector or purpose code's first digit
 _SECTOR_GROUP_SQL = ("CASE left(coalesce(r.sector_code, r.purpose_code), 1) "
@@ -37,9 +37,7 @@ def _col(cols: set[str], name: str) -> str:
 
 def read_csv_sql(path, names, encoding: str = "utf-8") -> str:
     """The ``read_csv(...)`` call for a CRS file (also the baseline of bench/bench_import_crs.py)."""
-    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    return (f"read_csv({sql_str(str(path))}, delim='|', header=true, auto_detect=false, columns={columns}, "
-            f"strict_mode=true, quote='', escape='', encoding={sql_str(encoding)}, max_line_size=10000000)")
+    return text_csv_sql(path, names, "|", header=True, encoding=encoding)
 
 
 @register("crs")

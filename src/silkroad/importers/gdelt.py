@@ -19,7 +19,7 @@ import duckdb
 
 from . import codes
 from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
-                     grouped_warnings, register, sniff_encoding, sql_str)
+                     grouped_warnings, register, sniff_encoding, sql_str, text_csv_sql)
 
 _GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "Lat", "Long", "FeatureID")
 _GEO2 = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
@@ -39,10 +39,7 @@ def read_csv_sql(path, names, encoding: str = "utf-8") -> str:
 
     1.0 files may mix 57- and 58-column rows: short rows are padded with NULL (``null_padding``).
     """
-    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in names) + "}"
-    return (f"read_csv({sql_str(str(path))}, delim='\t', header=false, auto_detect=false, columns={columns}, "
-            f"strict_mode=true, quote='', escape='', null_padding={'true' if len(names) == len(V1) else 'false'}, "
-            f"encoding={sql_str(encoding)}, max_line_size=10000000)")
+    return text_csv_sql(path, names, "\t", header=False, encoding=encoding, null_padding=len(names) == len(V1))
 
 
 @register("gdelt")
