@@ -215,3 +215,12 @@ def test_two_groups_cannot_share_a_country(tmp_path):
         evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
     """)
     assert "groupings[grp-bad] field groups: UZ is in two groups" in lines[0]
+
+
+def test_tables_in_kazakh_and_russian(small_db):
+    kk = run_cli("--lang", "kk", "events", "--type", "visit", db=small_db)
+    assert "Дзюнитиро Коидзуми" in kk.stdout                       # the name in Kazakh
+    assert "Prime Minister Koizumi visits" in kk.stdout             # no Kazakh title: English
+    ru = run_cli("--lang", "ru", "events", "--country", "TM", "--format", "json", db=small_db)
+    assert json.loads(ru.stdout)[0]["participants"][0]["name"] == "Фумио Кисида"
+    assert run_cli("--lang", "de", "events", db=small_db).exit_code == 2

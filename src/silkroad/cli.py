@@ -23,8 +23,13 @@ out = Console() if sys.stdout.isatty() else Console(width=160)
 
 
 class Context:
-    def __init__(self, db: str | None):
+    def __init__(self, db: str | None, lang: str = "en"):
         self.db_path = Path(db) if db else store.default_db_path()
+        self.lang = lang
+
+    def text(self, texts: dict) -> str | None:
+        """A title or summary in the chosen language, else in English."""
+        return texts.get(self.lang) or texts.get("en")
 
     def query(self):
         from .analysis.queries import Query
@@ -35,7 +40,7 @@ class Context:
             raise MissingFile(str(exc)) from None
         except store.DatabaseError as exc:
             raise click.ClickException(str(exc)) from None
-        return Query(con)
+        return Query(con, self.lang)
 
 
 class MissingFile(click.ClickException):
@@ -66,9 +71,12 @@ def _year_options(f):
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="SILKROAD_DB", type=click.Path(dir_okay=False),
               help="Database file (env SILKROAD_DB; default: the user data directory).")
+@click.option("--lang", type=click.Choice(["en", "ru", "kk"]), default="en", envvar="SILKROAD_LANG",
+              show_default=True, help="Language of titles and names in tables (env SILKROAD_LANG); "
+                                      "English where a record has no text in it.")
 @click.version_option(__version__, prog_name="silkroad")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, lang: str) -> None:
     """silkroad: a source-cited observatory of Japan's diplomacy and aid in Central Asia.
 
     \b
@@ -79,8 +87,9 @@ def cli(ctx: click.Context, db: str | None) -> None:
       silkroad events --type summit --source shadayeva-2026   # the article's Table 1
       silkroad projects --country UZ --sector energy --instrument loan
       silkroad stats --by country,decade
+      silkroad --lang kk events --country KZ         # titles and names in Kazakh where recorded
     """
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, lang)
 
 
 # --- validate and build ---------------------------------------------------------
@@ -200,7 +209,7 @@ def events(obj: Context, country, type_, since, until, search, initiative, sourc
     emit(rows, fmt, [
         ("date", lambda r: r["date"]), ("type", lambda r: r["type"]),
         ("countries", lambda r: ", ".join(r["countries"])),
-        ("title", lambda r: r["title"].get("en")),
+        ("title", lambda r: obj.text(r["title"])),
         ("participants", lambda r: _names(r["participants"])),
         ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),
         ("sources", _source_ids),
@@ -232,7 +241,7 @@ def projects(obj: Context, country, sector, instrument, donor, since, until, sea
     emit(rows, fmt, [
         ("year", lambda r: r["year"]), ("recipient", lambda r: r["recipient"]),
         ("instrument", lambda r: r["instrument"]), ("sector", lambda r: r["sector"]["name"]),
-        ("title", lambda r: r["title"].get("en")),
+        ("title", lambda r: obj.text(r["title"])),
         ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),
         ("sources", _source_ids),
     ], title="Projects", console=out)
@@ -290,7 +299,7 @@ def groupings(obj: Context, fmt: str) -> None:
     """
     rows = obj.query().groupings()
     emit(rows, fmt, [
-        ("id", lambda r: r["id"]), ("title", lambda r: r["title"].get("en")),
+        ("id", lambda r: r["id"]), ("title", lambda r: obj.text(r["title"])),
         ("groups", lambda r: "; ".join(f"{k}: {', '.join(v)}" for k, v in r["groups"].items())),
         ("sources", _source_ids),
     ], title="Groupings", console=out)

@@ -31,8 +31,9 @@ class UnknownGrouping(ValueError):
 class Query:
     """Reads one open DuckDB connection through Ibis."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, lang: str = "en"):
         self.con = con
+        self.lang = lang if lang in ("en", "ru", "kk", "ja") else "en"   # the language of people's names
         self.db = ibis.duckdb.from_connection(con)
 
     @functools.cached_property
@@ -386,7 +387,7 @@ class Query:
             return {}
         p, a = self.table("event_participants"), self.table("actors")
         q = p.filter(p.event_id.isin(list(ids))).left_join(a, p.actor_id == a.id).select(
-            p.event_id, actor=p.actor_id, name=a.name_en, role=p.role)
+            p.event_id, actor=p.actor_id, name=ibis.coalesce(a[f"name_{self.lang}"], a.name_en), role=p.role)
         out: dict[str, list[dict]] = defaultdict(list)
         for row in q.to_pyarrow().to_pylist():
             out[row.pop("event_id")].append(row)
