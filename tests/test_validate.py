@@ -17,6 +17,10 @@ GOOD_EVIDENCE = """\
 """
 
 
+# the same evidence at the indentation of an event's fields (as BASE is written)
+EVIDENCE = textwrap.dedent(GOOD_EVIDENCE)
+
+
 def kb_with(tmp_path, text: str, name: str = "extra.yaml"):
     """The small test knowledge base plus one more file holding ``text``."""
     kb = tmp_path / "kb"
@@ -66,34 +70,34 @@ title: {en: A test visit}
     # references to records that do not exist
     (BASE + "evidence:\n  - source: no-such-source\n    locator: p. 3\n    quote: x\n", 2,
      "evidence[0].source", "unknown source id 'no-such-source'"),
-    (BASE + "participants: [{actor: nobody}]\n" + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 2,
+    (BASE + "participants: [{actor: nobody}]\n" + EVIDENCE, 2,
      "participants[0].actor", "unknown actor id 'nobody'"),
     # bad values
-    (BASE.replace("[JP, KZ]", "[JP, XX]") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 5,
+    (BASE.replace("[JP, KZ]", "[JP, XX]") + EVIDENCE, 5,
      "countries", "'XX' is not an ISO 3166 alpha-2 country code"),
-    (BASE.replace("[JP, KZ]", "[JP, kz]") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 5,
+    (BASE.replace("[JP, KZ]", "[JP, kz]") + EVIDENCE, 5,
      "countries", "'kz' is not an ISO 3166 alpha-2 country code (two capital letters)"),
-    (BASE.replace("2010-05-01", "2010-13") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 4,
+    (BASE.replace("2010-05-01", "2010-13") + EVIDENCE, 4,
      "date", "'2010-13': month 13 does not exist"),
-    (BASE.replace("2010-05-01", "2011-02-30") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 4,
+    (BASE.replace("2010-05-01", "2011-02-30") + EVIDENCE, 4,
      "date", "'2011-02-30': day 30 does not exist in that month"),
-    (BASE.replace("2010-05-01", "May 2010") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 4,
+    (BASE.replace("2010-05-01", "May 2010") + EVIDENCE, 4,
      "date", "'May 2010' is not a date (write YYYY, YYYY-MM or YYYY-MM-DD)"),
     # wrong types
-    (BASE.replace("type: visit", "type: visitt") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 3,
+    (BASE.replace("type: visit", "type: visitt") + EVIDENCE, 3,
      "type", "'visitt' is not allowed"),
-    (BASE.replace("countries: [JP, KZ]", "countries: KZ") + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"),
+    (BASE.replace("countries: [JP, KZ]", "countries: KZ") + EVIDENCE,
      5, "countries", "Input should be a valid list"),
-    (BASE + "amounts: [{value: lots, currency: JPY}]\n" + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"),
+    (BASE + "amounts: [{value: lots, currency: JPY}]\n" + EVIDENCE,
      7, "amounts[0].value", "Input should be a valid number"),
-    (BASE + "amounts: [{value: 5, currency: YEN}]\n" + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"),
+    (BASE + "amounts: [{value: 5, currency: YEN}]\n" + EVIDENCE,
      7, "amounts[0].currency", "'YEN' is not an ISO 4217 currency code"),
-    (BASE + "venue: Astana\n" + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 7,
+    (BASE + "venue: Astana\n" + EVIDENCE, 7,
      "venue", "unknown field"),
-    (BASE + "confidence: low\n" + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 2,
+    (BASE + "confidence: low\n" + EVIDENCE, 2,
      "", "confidence: low needs a confidence_note saying why"),
     (BASE.replace("date: 2010-05-01", "date: 2010-05-01\nend_date: 2010-04-30")
-     + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), 2, "", "end_date is before date"),
+     + EVIDENCE, 2, "", "end_date is before date"),
 ])
 def test_each_problem_is_reported_with_file_line_record_and_field(tmp_path, body, line, field, message):
     lines = problems_for(tmp_path, event(body))
@@ -105,7 +109,7 @@ def test_each_problem_is_reported_with_file_line_record_and_field(tmp_path, body
 
 
 def test_duplicate_ids_name_both_places(tmp_path):
-    text = event(BASE + GOOD_EVIDENCE.replace("    ", "", 1).replace("\n    ", "\n"), "evt-2006-08-koizumi-visit-kz-uz")
+    text = event(BASE + EVIDENCE, "evt-2006-08-koizumi-visit-kz-uz")
     lines = problems_for(tmp_path, text)
     assert len(lines) == 1
     assert "extra.yaml:2: events[evt-2006-08-koizumi-visit-kz-uz] field id: duplicate id" in lines[0]

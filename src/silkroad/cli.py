@@ -396,25 +396,16 @@ def coverage(obj: Context, out: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own packages (extraction, importers)."""
-    import importlib
+def _add_package_commands() -> None:
+    """The commands that live in their own packages: extraction and the importers."""
+    from .extract.commands import extract, review
+    from .importers.commands import import_
 
-    for module, names in (("silkroad.extract.commands", ("extract", "review")),
-                          ("silkroad.importers.commands", ("import_",))):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(module.rsplit(".", 1)[0]):
-                continue
-            raise
-        for name in names:
-            command = getattr(mod, name, None)
-            if command is not None:
-                cli.add_command(command)
+    for command in (extract, review, import_):
+        cli.add_command(command)
 
 
-_register_optional_commands()
+_add_package_commands()
 
 
 def main() -> None:

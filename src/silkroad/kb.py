@@ -10,6 +10,7 @@ problem, each naming the file, line, record id and field.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -129,6 +130,8 @@ class KnowledgeBase:
     # where each record was read: (kind, id) -> (file, line)
     origin: dict[tuple[str, str], tuple[str, int]] = dataclasses.field(default_factory=dict)
     files: list[Path] = dataclasses.field(default_factory=list)
+    # the files' names and bytes as read, in load order: what a build records as its content
+    sha256: "hashlib._Hash" = dataclasses.field(default_factory=hashlib.sha256)
 
     def counts(self) -> dict[str, int]:
         return {kind: len(getattr(self, kind)) for kind in RECORD_KINDS}
@@ -172,8 +175,11 @@ def load(dirs: Iterable[Path] | None = None) -> tuple[KnowledgeBase, list[Proble
 
 def _load_file(path: Path, kb: KnowledgeBase) -> list[Problem]:
     shown = _display(path)
+    raw = path.read_bytes()
+    kb.sha256.update(path.name.encode())
+    kb.sha256.update(raw)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [Problem(shown, 0, "", "", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]
     try:

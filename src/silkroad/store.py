@@ -10,7 +10,6 @@ same data hold identical content.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -221,14 +220,6 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
     con.execute(f"INSERT INTO {table} SELECT * FROM batch")
 
 
-def content_hash(kb: KnowledgeBase) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(kb.files):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 @contextlib.contextmanager
 def writing(db_path: Path):
     """Hold the database's writer lock: one build or import at a time, so that an import
@@ -296,7 +287,7 @@ def _write_database(db_path: Path, kb: KnowledgeBase, tables: dict[str, list[tup
         try:
             con.execute(SCHEMA)
             meta = {"schema_version": str(SCHEMA_VERSION), "silkroad_version": __version__,
-                    "content_sha256": content_hash(kb), "files": str(len(kb.files))}
+                    "content_sha256": kb.sha256.hexdigest(), "files": str(len(kb.files))}
             con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
             total = len(tables)
             for done, (name, rows) in enumerate(tables.items(), 1):
@@ -320,10 +311,8 @@ def _carry_over_imports(old_db_path: Path, con: duckdb.DuckDBPyConnection) -> No
     """[importers] Copy imported rows and the imports table from the previous database, if any."""
     if not old_db_path.is_file():
         return
-    try:
-        from .importers import carry_over
-    except ModuleNotFoundError:
-        return
+    from .importers import carry_over
+
     try:
         carry_over(old_db_path, con)
     except duckdb.Error as exc:

@@ -63,6 +63,10 @@ class Query:
             out[rid].append(row)
         return out
 
+    def _related(self, kind: str, ids: Sequence[str]):
+        """The amounts, sources and conflicts of records of one kind, by record id."""
+        return self._amounts_for(kind, ids), self._sources_for(kind, ids), self._conflicts_for(kind, ids)
+
     def _amounts_for(self, kind: str, ids: Sequence[str]) -> dict[str, list[dict]]:
         if not ids:
             return {}
@@ -106,8 +110,7 @@ class Query:
         ids = [r["id"] for r in rows]
         countries = self._grouped("event_countries", "event_id", "country", ids)
         parts = self._participants(ids)
-        amounts, sources, conflicts = (self._amounts_for("event", ids), self._sources_for("event", ids),
-                                       self._conflicts_for("event", ids))
+        amounts, sources, conflicts = self._related("event", ids)
         out = []
         for r in rows:
             rid = r["id"]
@@ -153,8 +156,7 @@ class Query:
         ext = self._external_ids(ids)
         links = (self._grouped("project_links", "project_id", "linked_to", ids)
                  if "project_links" in self.tables else {})
-        amounts, sources, conflicts = (self._amounts_for("project", ids), self._sources_for("project", ids),
-                                       self._conflicts_for("project", ids))
+        amounts, sources, conflicts = self._related("project", ids)
         out = []
         for r in rows:
             rid = r["id"]
