@@ -22,14 +22,14 @@ from . import __version__, money
 from .kb import KnowledgeBase, Problem, load
 from .model import Amount
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE sources (
     id VARCHAR, kind VARCHAR, title VARCHAR, publisher VARCHAR, author VARCHAR,
     url VARCHAR, citation VARCHAR, language VARCHAR, published VARCHAR, accessed VARCHAR,
-    license VARCHAR, doi VARCHAR, origin VARCHAR DEFAULT 'curated');
+    license VARCHAR, doi VARCHAR, origin VARCHAR DEFAULT 'curated', import_id VARCHAR);
 CREATE TABLE actors (
     id VARCHAR PRIMARY KEY, kind VARCHAR, name_en VARCHAR, name_ru VARCHAR, name_kk VARCHAR,
     name_ja VARCHAR, country VARCHAR);
@@ -44,7 +44,7 @@ CREATE TABLE events (
     day DATE, end_date VARCHAR, status VARCHAR, place_country VARCHAR, place_city VARCHAR,
     initiative VARCHAR, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR, title_ja VARCHAR,
     summary_en VARCHAR, summary_ru VARCHAR, summary_kk VARCHAR,
-    confidence VARCHAR, confidence_note VARCHAR, origin VARCHAR DEFAULT 'curated');
+    confidence VARCHAR, confidence_note VARCHAR, origin VARCHAR DEFAULT 'curated', import_id VARCHAR);
 CREATE TABLE event_countries (event_id VARCHAR, country VARCHAR);
 CREATE TABLE event_participants (event_id VARCHAR, actor_id VARCHAR, role VARCHAR);
 CREATE TABLE projects (
@@ -53,13 +53,13 @@ CREATE TABLE projects (
     dac_code VARCHAR, sector_group VARCHAR, instrument VARCHAR, signed VARCHAR,
     start_date VARCHAR, end_date VARCHAR, year INTEGER, status VARCHAR, initiative VARCHAR,
     summary_en VARCHAR, summary_ru VARCHAR, summary_kk VARCHAR, confidence VARCHAR, confidence_note VARCHAR,
-    origin VARCHAR DEFAULT 'curated');
+    origin VARCHAR DEFAULT 'curated', import_id VARCHAR);
 CREATE TABLE project_ids (project_id VARCHAR, scheme VARCHAR, value VARCHAR);
 CREATE TABLE links (from_kind VARCHAR, from_id VARCHAR, to_kind VARCHAR, to_id VARCHAR);
 CREATE TABLE aid_totals (
     id VARCHAR, donor VARCHAR, recipient VARCHAR, year INTEGER, fiscal_year BOOLEAN,
     flow VARCHAR, instrument VARCHAR, confidence VARCHAR, confidence_note VARCHAR,
-    origin VARCHAR DEFAULT 'curated');
+    origin VARCHAR DEFAULT 'curated', import_id VARCHAR);
 CREATE TABLE groupings (id VARCHAR PRIMARY KEY, title_en VARCHAR, title_ru VARCHAR, title_kk VARCHAR,
     author VARCHAR, summary_en VARCHAR, confidence VARCHAR);
 CREATE TABLE grouping_members (grouping_id VARCHAR, label VARCHAR, country VARCHAR);
@@ -215,9 +215,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
         return
     import pyarrow as pa
 
-    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    # the rows fill the table's leading columns (import_id, last, is left empty for curated rows)
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()][:len(rows[0])]
     batch = pa.table({n: [row[i] for row in rows] for i, n in enumerate(names)})  # noqa: F841 - read by DuckDB
-    con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+    con.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM batch")
 
 
 @contextlib.contextmanager
@@ -286,6 +287,9 @@ def _write_database(db_path: Path, kb: KnowledgeBase, tables: dict[str, list[tup
         con = duckdb.connect(str(tmp))
         try:
             con.execute(SCHEMA)
+            from .importers.common import ensure_schema
+
+            ensure_schema(con)     # the import tables and the all_* views, so every database has them
             meta = {"schema_version": str(SCHEMA_VERSION), "silkroad_version": __version__,
                     "content_sha256": kb.sha256.hexdigest(), "files": str(len(kb.files))}
             con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))

@@ -17,7 +17,7 @@ def coverage_markdown(q: Query) -> str:
     by_country = {r["country"]: r for r in q.stats(["country"])}
     multi = q.con.execute(
         "SELECT count(*) FILTER (WHERE n >= 2), count(*) FROM "
-        "(SELECT record_kind, record_id, count(DISTINCT source_id) n FROM evidence "
+        "(SELECT record_kind, record_id, count(DISTINCT source_id) n FROM all_evidence "
         " WHERE record_kind IN ('event', 'project', 'aid_total') GROUP BY ALL)").fetchone()
     decades = sorted({r["decade"] for r in rows if r["decade"]})
     if any(r["decade"] is None for r in rows):

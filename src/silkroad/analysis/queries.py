@@ -40,8 +40,12 @@ class Query:
     def tables(self) -> set[str]:
         return {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
+    # records stored once per imported CRS row are read through views that add them to the tables
+    VIEWS = {"projects": "all_projects", "amounts": "all_amounts", "evidence": "all_evidence",
+             "project_ids": "all_project_ids"}
+
     def table(self, name: str):
-        return self.db.table(name)
+        return self.db.table(self.VIEWS.get(name, name))
 
     # --- related rows, fetched once per listing ------------------------------
 

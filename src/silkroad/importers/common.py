@@ -53,11 +53,60 @@ CREATE TABLE IF NOT EXISTS event_cameo (
 CREATE TABLE IF NOT EXISTS project_links (
     project_id VARCHAR, linked_to VARCHAR, method VARCHAR, score DOUBLE, import_id VARCHAR);
 CREATE TABLE IF NOT EXISTS project_unlinks (project_id VARCHAR, linked_to VARCHAR);
+CREATE TABLE IF NOT EXISTS crs_rows (
+    import_id VARCHAR, line BIGINT, id VARCHAR, crs_id VARCHAR, project_number VARCHAR, year INTEGER,
+    donor VARCHAR, agency VARCHAR, recipient VARCHAR, sector VARCHAR, purpose_code VARCHAR, dac_code VARCHAR,
+    sector_group VARCHAR, instrument VARCHAR, start_date VARCHAR, end_date VARCHAR, title VARCHAR,
+    summary VARCHAR, commitment DOUBLE, disbursement DOUBLE,
+    donor_code_unknown VARCHAR, recipient_code_unknown VARCHAR, purpose_code_unknown VARCHAR,
+    commitment_bad VARCHAR, disbursement_bad VARCHAR, year_bad VARCHAR);
+"""
+
+# A CRS bulk file has millions of rows: each is stored ONCE, as a row of ``crs_rows`` (written by a single
+# INSERT ... SELECT from DuckDB's CSV reader), and shown as a project, its amounts, its evidence and its
+# ids through these views.  Readers use the ``all_*`` views; writers write the tables.
+VIEWS = """
+CREATE OR REPLACE VIEW all_projects AS
+SELECT * FROM projects
+UNION ALL BY NAME
+SELECT c.id, c.title AS title_en, c.donor, c.agency, c.recipient, c.sector, c.purpose_code, c.dac_code,
+       c.sector_group, c.instrument, c.start_date, c.end_date, c.year, 'unknown' AS status,
+       c.summary AS summary_en, 'medium' AS confidence,
+       'imported from the OECD CRS as reported by the donor' AS confidence_note, 'crs' AS origin, c.import_id
+FROM crs_rows c;
+CREATE OR REPLACE VIEW all_amounts AS
+SELECT * FROM amounts
+UNION ALL BY NAME
+SELECT 'project' AS record_kind, id AS record_id, 0 AS seq, commitment AS value, 'USD' AS currency,
+       'commitment' AS kind, year, false AS fiscal_year, false AS approximate,
+       'OECD CRS USD_Commitment (USD million x 1,000,000, current prices)' AS note, commitment AS value_usd,
+       1.0 AS usd_rate
+FROM crs_rows WHERE commitment IS NOT NULL
+UNION ALL BY NAME
+SELECT 'project' AS record_kind, id AS record_id, 1 AS seq, disbursement AS value, 'USD' AS currency,
+       'disbursement' AS kind, year, false AS fiscal_year, false AS approximate,
+       'OECD CRS USD_Disbursement (USD million x 1,000,000, current prices)' AS note, disbursement AS value_usd,
+       1.0 AS usd_rate
+FROM crs_rows WHERE disbursement IS NOT NULL;
+CREATE OR REPLACE VIEW all_evidence AS
+SELECT * FROM evidence
+UNION ALL BY NAME
+SELECT 'project' AS record_kind, c.id AS record_id, 0 AS seq, i.source_id,
+       i.file_name || ' line ' || c.line || coalesce(', CrsID ' || c.crs_id, '') AS locator,
+       left(c.title, 200) AS quote
+FROM crs_rows c JOIN imports i USING (import_id);
+CREATE OR REPLACE VIEW all_project_ids AS
+SELECT * FROM project_ids
+UNION ALL BY NAME
+SELECT id AS project_id, 'crs' AS scheme, crs_id AS value FROM crs_rows WHERE crs_id IS NOT NULL
+UNION ALL BY NAME
+SELECT id AS project_id, 'crs_project_number' AS scheme, project_number AS value FROM crs_rows
+WHERE project_number IS NOT NULL;
 """
 # tables of the store that get an import_id column
 RECORD_TABLES = {"projects": "project", "events": "event", "aid_totals": "aid_total"}
 SIDE_TABLES = ("import_warnings", "import_collisions", "transactions", "project_recipients", "project_sectors",
-               "project_orgs", "event_cameo", "project_links")
+               "project_orgs", "event_cameo", "project_links", "crs_rows")
 
 
 class ImportFailure(Exception):
@@ -177,6 +226,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(IMPORT_SCHEMA)
     for table in (*RECORD_TABLES, "sources"):
         con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS import_id VARCHAR")
+    con.execute(VIEWS)
 
 
 def delete_import(con: duckdb.DuckDBPyConnection, import_id: str) -> None:

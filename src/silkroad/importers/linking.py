@@ -40,12 +40,13 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
     links: list[tuple] = []
     # external ids first: matched in SQL (an import may bring millions of ids; only the matches come back)
     norm = "lower(trim(CAST({} AS VARCHAR), ' \t\n\r\v\f'))"
+    # the few curated ids first, then the imported ids that equal one of them, then those rows' imports
     for pid, target, import_id in con.execute(
-            f"SELECT i.project_id, c.project_id, p.import_id FROM project_ids i "
-            f"JOIN projects p ON p.id = i.project_id "
-            f"JOIN (SELECT ci.project_id, {norm.format('ci.value')} AS v FROM project_ids ci "
-            f"      JOIN projects cp ON cp.id = ci.project_id WHERE cp.origin = 'curated') c "
-            f"  ON c.v = {norm.format('i.value')} "
+            f"WITH c AS MATERIALIZED (SELECT ci.project_id, {norm.format('ci.value')} AS v FROM project_ids ci "
+            f"                        JOIN projects cp ON cp.id = ci.project_id WHERE cp.origin = 'curated'), "
+            f"m AS MATERIALIZED (SELECT i.project_id, c.project_id AS target FROM all_project_ids i "
+            f"                   JOIN c ON c.v = {norm.format('i.value')}) "
+            f"SELECT m.project_id, m.target, p.import_id FROM m JOIN all_projects p ON p.id = m.project_id "
             f"WHERE p.import_id IN ({marks})", list(import_ids)).fetchall():
         if (pid, target) not in unlinked:
             links.append((pid, target, "external_id", 100.0, import_id))
@@ -58,7 +59,7 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
                  f"AND EXISTS (SELECT 1 FROM projects c WHERE c.origin = 'curated' AND c.recipient = p.recipient "
                  f"AND c.year = p.year)")
         for recipient, year, title in con.execute(
-                f"SELECT DISTINCT p.recipient, p.year, p.title_en FROM projects p WHERE {where}",
+                f"SELECT DISTINCT p.recipient, p.year, p.title_en FROM all_projects p WHERE {where}",
                 list(import_ids)).fetchall():
             cands = by_key.get((recipient, year))
             if not cands:
@@ -68,7 +69,7 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
             if not best or best[0] < TITLE_THRESHOLD:
                 continue
             for pid, import_id in con.execute(
-                    f"SELECT p.id, p.import_id FROM projects p WHERE {where} AND p.recipient = ? AND p.year = ? "
+                    f"SELECT p.id, p.import_id FROM all_projects p WHERE {where} AND p.recipient = ? AND p.year = ? "
                     f"AND p.title_en IS NOT DISTINCT FROM ?", [*import_ids, recipient, year, title]).fetchall():
                 if pid not in linked and (pid, best[1]) not in unlinked:
                     links.append((pid, best[1], "recipient+year+title", round(best[0], 1), import_id))
