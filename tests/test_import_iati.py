@@ -90,7 +90,7 @@ def test_counts_match_an_independent_count(imported, real_data: Path):
     for k in expected:
         assert got[k] == pytest.approx(expected[k]), k
     # commitments and disbursements are separate amounts, never summed into one
-    kinds = dict(con.execute("SELECT a.kind, count(*) FROM amounts a JOIN projects p ON p.id = a.record_id "
+    kinds = dict(con.execute("SELECT a.kind, count(*) FROM all_amounts a JOIN projects p ON p.id = a.record_id "
                              "WHERE p.import_id = ? GROUP BY 1", [imp]).fetchall())
     assert kinds == {"commitment": 231, "disbursement": 191}
     # multi-country activities keep every country with its percentage

@@ -25,6 +25,8 @@ AGGREGATE = ("ccode", "year", "oof_amt", "oof_adj", "oda_amt", "oda_adj", "vof_a
 FLOWS = (("oda", "ODA-like"), ("oof", "OOF-like"), ("vof", "Vague (Official Finance)"))
 PROJECT_REQUIRED = ("AidData Record ID", "Recipient", "Commitment Year", "Title")
 COLUMNS = dict(IATI_COLUMNS)
+COLUMNS["amounts"] = ("record_kind", "record_id", "seq", "value", "currency", "kind", "year", "fiscal_year",
+                      "approximate", "note", "value_usd", "usd_rate", "usd_rate_note")
 COLUMNS["aid_totals"] = ("id", "donor", "recipient", "year", "fiscal_year", "flow", "instrument", "confidence",
                          "origin", "import_id")
 STATUS = {"completion": "completed", "implementation": "ongoing", "pipeline: commitment": "signed",

@@ -40,11 +40,10 @@ COLUMNS = {
                  "year", "status", "initiative", "summary_en", "confidence", "confidence_note", "origin",
                  "import_id"),
     "project_ids": ("project_id", "scheme", "value"),
-    "amounts": ("record_kind", "record_id", "seq", "value", "currency", "kind", "year", "fiscal_year",
-                "approximate", "note", "value_usd", "usd_rate", "usd_rate_note"),
     "evidence": ("record_kind", "record_id", "seq", "source_id", "locator", "quote", "note"),
     "transactions": ("project_id", "seq", "type_code", "type", "date", "value", "currency", "value_date",
-                     "value_usd", "provider_ref", "receiver_ref", "line", "import_id"),
+                     "value_usd", "provider_ref", "receiver_ref", "line", "import_id", "year", "usd_rate",
+                     "usd_rate_note"),
     "project_recipients": ("project_id", "kind", "code", "vocabulary", "percentage", "import_id"),
     "project_sectors": ("project_id", "vocabulary", "code", "name", "percentage", "import_id"),
     "project_orgs": ("project_id", "role", "ref", "type", "name", "import_id"),
@@ -353,10 +352,9 @@ def _activity(ctx: _Context, act, line: int) -> None:
     end = dates.get("4") or dates.get("3")
 
     # transactions
-    seq_amount = 0
     first_year = None
     if transactions:
-        tx_rows, amount_rows = rows["transactions"], rows["amounts"]
+        tx_rows = rows["transactions"]
         ttypes, currencies, letters, kinds = ctx.ttypes, ctx.currencies, codes.TRANSACTION_LETTERS, codes.TRANSACTION_KIND
         for seq, t in enumerate(transactions):
             value_el = None
@@ -411,13 +409,11 @@ def _activity(ctx: _Context, act, line: int) -> None:
                        f"{kinds.get(ttype or '', 'transaction')} of {ident}; "
                        f"it may be reported in the wrong currency (e.g. yen as {currency}) (row kept)")
             kind = kinds.get(ttype or "")
-            tx_rows.append((pid, seq, ttype, kind, tdate, value, currency, vdate, value_usd, prov, recv, tline, iid))
-            if kind == "commitment" or kind == "disbursement":
-                if first_year is None and year:
-                    first_year = year
-                amount_rows.append(("project", pid, seq_amount, value, currency, kind, year, False, False,
-                                    f"IATI transaction {seq + 1} (type {ttype})", value_usd, rate, note))
-                seq_amount += 1
+            # a commitment or disbursement is also an amount of the project: the all_amounts view reads it here
+            tx_rows.append((pid, seq, ttype, kind, tdate, value, currency, vdate, value_usd, prov, recv, tline, iid,
+                            year, rate, note))
+            if first_year is None and year and (kind == "commitment" or kind == "disbursement"):
+                first_year = year
         s.details["transactions"] = s.details.get("transactions", 0) + len(transactions)
     elif "transactions" not in s.details:
         s.details["transactions"] = 0
