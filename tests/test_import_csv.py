@@ -170,6 +170,31 @@ def test_crs_reimport_idempotent_and_kept_by_build(db: Path, tmp_path: Path):
     assert dump(db) == once
 
 
+def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
+    before = dump(db)
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    old = write_crs(tmp_path / "v1" / "CRS 2021 data.txt", crs_rows(4))     # two releases of one file
+    new = write_crs(tmp_path / "v2" / "CRS 2021 data.txt", crs_rows(5))
+    assert run(db, "import", "crs", str(old)).exit_code == 0
+    result = run(db, "import", "crs", str(new))
+    assert result.exit_code == 0 and "stays beside this one; pass --replace" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
+    con.close()
+    result = run(db, "import", "crs", "--replace", str(new))
+    assert result.exit_code == 0 and "replaced crs-" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 5
+    citation = con.execute("SELECT citation FROM sources WHERE origin = 'crs'").fetchone()[0]
+    con.close()
+    assert str(tmp_path) not in citation and "CRS 2021 data.txt" in citation
+    result = run(db, "import", "remove", "CRS 2021 data.txt")
+    assert result.exit_code == 0 and result.output.startswith("removed crs-")
+    assert dump(db) == before
+    assert run(db, "import", "remove", "CRS 2021 data.txt").exit_code == 1
+
+
 # --- GDELT ------------------------------------------------------------------------
 
 def test_gdelt_real_sample(db: Path, real_data: Path):

@@ -16,7 +16,8 @@ err = Console(stderr=True)
 
 EXAMPLES = {
     "iati": "silkroad import iati activities.xml\n  silkroad import iati --dry-run ../shared/data/real/iati_activities/*.xml",
-    "crs": "silkroad import crs CRS_2021_data.txt\n  silkroad import crs --dry-run CRS_2020_data.txt CRS_2021_data.txt",
+    "crs": "silkroad import crs CRS_2021_data.txt\n  silkroad import crs --dry-run CRS_2020_data.txt CRS_2021_data.txt\n"
+           "  silkroad import crs --replace CRS_2021_data.txt    # a new release of a file imported before",
     "aiddata": "silkroad import aiddata AidDatas_GCDF_3.0.csv\n  silkroad import aiddata gcdf3_china_country_year_central_asia_cow.csv",
     "gdelt": "silkroad import gdelt 20160728.export.CSV\n  silkroad import gdelt --dry-run 20240101000000.export.CSV",
 }
@@ -32,7 +33,9 @@ def import_() -> None:
     """Import open datasets into the built database, beside the curated records.
 
     Every file is imported in one transaction: an error leaves the database as
-    it was.  Importing the same file again replaces its rows (idempotent).
+    it was.  Importing the same file again replaces its rows (idempotent); a
+    new release of a file (same name, other content) is added beside the old
+    one, with a warning, unless --replace is given.
     Imported rows keep their dataset in the `origin` field and cite the file
     (source `import-<dataset>-<sha8>`, locator = file + line).  `silkroad build`
     keeps imports.  Exit codes: 1 bad data, 2 wrong usage (missing file, directory).
@@ -44,6 +47,7 @@ def import_() -> None:
       silkroad import aiddata ../shared/data/real/aiddata/gcdf3_china_country_year_central_asia_cow.csv
       silkroad import gdelt ../shared/data/real/gdelt/gdelt_v1_events_sample_20160728.tsv
       silkroad import list
+      silkroad import remove CRS_2021_data.txt
       silkroad import unlink iati:XM-DAC-41114-PROJECT-00119165
     """
 
@@ -59,16 +63,18 @@ def _make_command(dataset: str):
     @click.command(name=dataset, help=f"{helps[dataset]}\n\n\b\nExamples:\n  {EXAMPLES[dataset]}")
     @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Parse and report; write nothing.")
+    @click.option("--replace", is_flag=True,
+                  help="Remove earlier imports of a file with the same name (an older release of it).")
     @click.option("--warnings", "show_warnings", type=int, default=20, show_default=True, metavar="N",
                   help="Print at most N warning lines per file (all are stored in import_warnings).")
-    def command(files: tuple[Path, ...], dry_run: bool, show_warnings: int) -> None:
+    def command(files: tuple[Path, ...], dry_run: bool, replace: bool, show_warnings: int) -> None:
         db_path = click.get_current_context().obj.db_path
-        _run(db_path, dataset, files, dry_run, show_warnings)
+        _run(db_path, dataset, files, dry_run, show_warnings, replace)
 
     return command
 
 
-def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int) -> None:
+def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, replace: bool = False) -> None:
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         def factory(info: FileInfo) -> common.Progress:
@@ -90,7 +96,7 @@ def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int) 
 
         try:
             summaries = common.run(db_path, dataset, files, dry_run=dry_run, progress_factory=factory,
-                                   on_summary=report)
+                                   on_summary=report, replace=replace)
         except ImportFailure as exc:
             click.echo(f"error: {exc}", err=True)
             click.echo(f"import stopped; the database at {db_path} was not changed", err=True)
@@ -133,6 +139,29 @@ def list_imports(ctx) -> None:
     click.echo("import_id\tdataset\tfile\tread\timported\tskipped\twarnings\tcollisions")
     for r in rows:
         click.echo("\t".join(str(v) for v in r))
+
+
+@import_.command(name="remove")
+@click.argument("import_or_file")
+@click.pass_context
+def remove_cmd(ctx, import_or_file: str) -> None:
+    """Remove an import (by its import_id or file name, see `silkroad import list`) and all its rows.
+
+    \b
+    Examples:
+      silkroad import remove crs-1397a188321361a5
+      silkroad import remove CRS_2021_data.txt
+    """
+    try:
+        rows = common.remove_import(ctx.obj.db_path, import_or_file)
+    except ImportFailure as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    if not rows:
+        click.echo(f"error: no import with id or file name {import_or_file!r} (see `silkroad import list`)", err=True)
+        sys.exit(1)
+    for import_id, name in rows:
+        click.echo(f"removed {import_id} ({name})")
 
 
 @import_.command(name="unlink")

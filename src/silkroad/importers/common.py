@@ -205,7 +205,7 @@ class Summary:
         if self.collisions:
             parts.append(f", {self.collisions} duplicate identifier(s) in the collision log")
         for k, v in self.details.items():
-            parts.append(f", {v} {k}")
+            parts.append(f"; replaced {', '.join(v)}" if k == "replaced" else f", {v} {k}")
         return "".join(parts)
 
 
@@ -254,7 +254,7 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
 
 def add_source(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset_title: str, publisher: str,
                license: str | None = None, url: str | None = None) -> None:
-    citation = f"{dataset_title}: {info.path} (sha256 {info.sha256})"
+    citation = f"{dataset_title}: {info.name} (sha256 {info.sha256})"
     con.execute(
         "INSERT INTO sources (id, kind, title, publisher, author, url, citation, language, published, accessed, "
         "license, doi, origin, import_id) VALUES (?, 'dataset', ?, ?, NULL, ?, ?, 'en', NULL, NULL, ?, NULL, ?, ?)",
@@ -361,8 +361,11 @@ def _load_importers() -> None:
 
 def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run: bool = False,
         progress_factory: Callable[[FileInfo], Progress] | None = None,
-        on_summary: Callable[[Summary], None] | None = None) -> list[Summary]:
+        on_summary: Callable[[Summary], None] | None = None, replace: bool = False) -> list[Summary]:
     """Import ``paths`` into ``db_path`` in one transaction; with ``dry_run``, parse and report only.
+
+    With ``replace``, earlier imports of a file of the same name and dataset but other content (an
+    older release of the file) are removed in the same transaction; without it they stay, with a warning.
 
     Raises UsageError / DataError (database unchanged) on any problem.
     """
@@ -380,21 +383,21 @@ def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run
             unique.append(info)
     db_path = Path(db_path)
     if dry_run:
-        return _run(db_path, dataset, unique, True, progress_factory, on_summary)
+        return _run(db_path, dataset, unique, True, progress_factory, on_summary, replace)
     from ..store import DatabaseError, writing
 
     if not db_path.is_file():
         raise UsageError(f"no database at {db_path}: run `silkroad build` first (or pass --db)")
     try:
         with writing(db_path):
-            return _run(db_path, dataset, unique, False, progress_factory, on_summary)
+            return _run(db_path, dataset, unique, False, progress_factory, on_summary, replace)
     except DatabaseError as exc:
         raise DataError(str(exc)) from None
 
 
 def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
          progress_factory: Callable[[FileInfo], Progress] | None,
-         on_summary: Callable[[Summary], None] | None) -> list[Summary]:
+         on_summary: Callable[[Summary], None] | None, replace: bool = False) -> list[Summary]:
     if dry_run:
         con = _scratch_db(db_path)
     else:
@@ -416,6 +419,7 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
             for info in unique:
                 summary = Summary(info)
                 delete_import(con, info.import_id)
+                _older_versions(con, info, summary, replace)
                 progress = progress_factory(info) if progress_factory else Progress()
                 REGISTRY[dataset](con, info, summary, progress)
                 record_import(con, summary)
@@ -442,6 +446,42 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
     finally:
         con.close()
     return summaries
+
+
+def _older_versions(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, replace: bool) -> None:
+    """Imports of another file with this file's name and dataset: removed with ``replace``, else a warning."""
+    older = [r[0] for r in con.execute(
+        "SELECT import_id FROM imports WHERE dataset = ? AND file_name = ? AND import_id <> ? ORDER BY 1",
+        [info.dataset, info.name, info.import_id]).fetchall()]
+    for old in older:
+        if replace:
+            delete_import(con, old)
+            summary.details.setdefault("replaced", []).append(old)
+        else:
+            summary.warn(None, "file", f"an import of another file named {info.name!r} ({old}) stays beside "
+                                       f"this one; pass --replace to remove it")
+
+
+def remove_import(db_path: Path, key: str) -> list[tuple[str, str]]:
+    """Remove the imports whose id or file name is ``key`` (one transaction); returns (import_id, file)."""
+    from ..store import writing
+
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise UsageError(f"no database at {db_path}: run `silkroad build` first (or pass --db)")
+    with writing(db_path):
+        con = duckdb.connect(str(db_path))
+        try:
+            ensure_schema(con)
+            con.execute("BEGIN TRANSACTION")
+            rows = con.execute("SELECT import_id, file_name FROM imports WHERE import_id = ? OR file_name = ? "
+                               "ORDER BY 1", [key, key]).fetchall()
+            for import_id, _ in rows:
+                delete_import(con, import_id)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+    return rows
 
 
 def _scratch_db(db_path: Path) -> duckdb.DuckDBPyConnection:
