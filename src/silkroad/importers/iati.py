@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import queue
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -447,6 +448,11 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
     if header is not None:
+        # the reader thread needs the GIL briefly several times per chunk; with Python's default 5 ms
+        # switch interval it waits behind the mapping thread that long each time (measured: best of 5,
+        # 60 MB file, 2.36 s -> 2.04 s with 1 ms)
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
         try:
             _import_chunked(con, info, summary, progress, header)
             return
@@ -455,6 +461,8 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
             # and let the streaming parser find (and report) the error with its exact line
             delete_import(con, info.import_id)
             summary.__init__(info)
+        finally:
+            sys.setswitchinterval(switch)
     _import_streaming(con, info, summary, progress)
 
 
