@@ -199,3 +199,39 @@ def test_one_writer_at_a_time(small_db, real_data):
         imp = run_cli("import", "iati", str(xml), db=small_db)
         assert imp.exit_code == 1 and "another silkroad build or import is writing" in imp.output
     assert run_cli("import", "iati", str(xml), db=small_db).exit_code == 0
+
+
+def test_a_meeting_known_only_to_lie_between_two_dates(tmp_path):
+    """``date: A/B`` records a sourced meeting whose day no source gives: listed with its interval,
+    sorted by its first day, counted as undated by year, and a reversed interval is refused."""
+    kb = kb_copy(tmp_path)
+    before_db = tmp_path / "b.duckdb"
+    store.build(before_db, [kb])
+    (kb / "interval.yaml").write_text("""\
+events:
+  - id: evt-test-som-15
+    type: meeting
+    date: 2021-06-17/2022-12
+    countries: [JP, KZ, UZ]
+    title: {en: A senior officials' meeting known only from a later count}
+    evidence: [{source: shadayeva-2026, locator: p. 1, quote: x}]
+    confidence: low
+    confidence_note: the count of meetings is sourced, the date is not
+""", encoding="utf-8")
+    db = tmp_path / "i.duckdb"
+    store.build(db, [kb])
+    (row,) = json.loads(run_cli("events", "--search", "known only from", "--format", "json", db=db).stdout)
+    assert row["date"] == "2021-06-17/2022-12" and row["date_precision"] == "interval"
+
+    def events_by_year(path):
+        rows = json.loads(run_cli("stats", "--by", "year", "--format", "json", db=path).stdout)
+        return {r["year"]: r["events"] for r in rows}
+
+    before, after = events_by_year(before_db), events_by_year(db)
+    assert after.pop(None) == before.pop(None, 0) + 1        # one more undated event, no year changed
+    assert after == before
+    (kb / "interval.yaml").write_text((kb / "interval.yaml").read_text().replace("2021-06-17/2022-12",
+                                                                                  "2022-12/2021-06"))
+    result = run_cli("validate", "--data", str(kb))
+    assert result.exit_code == 1
+    assert "interval.yaml:4" in result.stdout + result.stderr and "ends before it starts" in result.stdout + result.stderr

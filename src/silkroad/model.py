@@ -124,22 +124,54 @@ def check_currency(code: Any) -> str:
 # --- dates with precision ---------------------------------------------------
 
 class PartialDate(str):
-    """A date written as YYYY, YYYY-MM or YYYY-MM-DD; its form is its precision."""
+    """A date written as YYYY, YYYY-MM or YYYY-MM-DD; its form is its precision.
+
+    ``A/B`` (two such dates, ISO 8601 interval form) is a date known only to lie between A and B,
+    e.g. a meeting whose existence is sourced but whose day is not; its year is known only when A and
+    B fall in the same year.
+    """
+
+    @property
+    def is_interval(self) -> bool:
+        return "/" in self
 
     @property
     def precision(self) -> str:
-        return {4: "year", 7: "month", 10: "day"}[len(self)]
+        return "interval" if self.is_interval else {4: "year", 7: "month", 10: "day"}[len(self)]
 
     @property
-    def year(self) -> int:
+    def year(self) -> int | None:
+        if self.is_interval:
+            first, last = self.split("/")
+            return int(first[:4]) if first[:4] == last[:4] else None
         return int(self[:4])
 
     def first_day(self) -> dt.date:
-        parts = [int(p) for p in self.split("-")] + [1, 1]
+        parts = [int(p) for p in self.split("/")[0].split("-")] + [1, 1]
         return dt.date(parts[0], parts[1], parts[2])
+
+    def last_day(self) -> dt.date:
+        import calendar
+
+        parts = [int(p) for p in self.split("/")[-1].split("-")]
+        year, month = parts[0], parts[1] if len(parts) > 1 else 12
+        day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+        return dt.date(year, month, day)
 
     @classmethod
     def parse(cls, value: Any) -> "PartialDate":
+        if isinstance(value, str) and "/" in value:
+            parts = value.strip().split("/")
+            if len(parts) != 2:
+                raise ValueError(f"{value!r} is not a date interval (write START/END, e.g. 2018-06/2019-05)")
+            first, last = cls._parse_one(parts[0]), cls._parse_one(parts[1])
+            if last.last_day() < first.first_day():
+                raise ValueError(f"{value!r}: the interval ends before it starts")
+            return cls(f"{first}/{last}")
+        return cls._parse_one(value)
+
+    @classmethod
+    def _parse_one(cls, value: Any) -> "PartialDate":
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
