@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
 import json
+import re
 
 import pytest
 
@@ -137,6 +137,11 @@ def test_overview(small_db):
         "1990s": (0, 1), "2000s": (2, 0), "2010s": (1, 0)}
     table = run_cli("overview", db=small_db)
     assert "Events by type" in table.stdout and "By decade" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(run_cli("overview", "--format", "csv", db=small_db).stdout)))
+    assert set(rows[0]) == {"section", "key", "count", "events", "projects"}     # one table, one header
+    by = {(r["section"], r["key"]): r for r in rows}
+    assert by[("records", "events")]["count"] == "3" and by[("type", "summit")]["events"] == "1"
+    assert (by[("decade", "1990s")]["events"], by[("decade", "1990s")]["projects"]) == ("0", "1")
 
 
 def test_missing_database_is_a_clear_error(tmp_path):

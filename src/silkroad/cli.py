@@ -365,6 +365,14 @@ def overview(obj: Context, fmt: str) -> None:
     if fmt == "json":
         emit([data], "json", [])
         return
+    if fmt == "csv":    # one table for a spreadsheet: a row per (section, key)
+        rows = [{"section": "records", "key": k, "count": v} for k, v in data["counts"].items()]
+        rows += [{"section": "type", "key": r["type"], "events": r["n"]} for r in data["by_type"]]
+        rows += [{"section": section, "key": r[section], "events": r["events"], "projects": r["projects"]}
+                 for section, key in (("country", "by_country"), ("decade", "by_decade")) for r in data[key]]
+        emit([{"section": r["section"], "key": r["key"], "count": r.get("count"), "events": r.get("events"),
+               "projects": r.get("projects")} for r in rows], "csv", [])
+        return
     counts = data["counts"]
     emit([counts], fmt, [(k, (lambda r, k=k: r[k])) for k in counts], title="Records", console=out)
     emit(data["by_type"], fmt, [("type", lambda r: r["type"]), ("events", lambda r: r["n"])],
