@@ -299,3 +299,37 @@ def test_end_tag_inside_a_comment_does_not_break_the_chunked_pass(db: Path, real
     result = run(db, "import", "iati", str(tricky))
     assert result.exit_code == 0, result.output
     assert "read 1, imported 1" in result.output
+
+
+def test_parallel_pass_equals_the_serial_pass(tmp_path: Path, real_data: Path, monkeypatch):
+    """`--jobs 2` (worker processes, small chunks: many cuts) writes exactly what the serial pass writes,
+    warnings and counts included; duplicate identifiers and malformed XML go back to the serial passes."""
+    from silkroad.importers import iati_parallel
+
+    monkeypatch.setattr(iati_parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(iati_parallel, "PARALLEL_CHUNK_BYTES", 40_000)
+    files = [str(real_data / DPORTAL), str(real_data / MOFA)]
+    serial, parallel = build_db(tmp_path / "serial.duckdb"), build_db(tmp_path / "parallel.duckdb")
+    out_serial = run(serial, "import", "iati", *files)
+    out_parallel = run(parallel, "import", "iati", "--jobs", "2", *files)
+    assert out_serial.exit_code == out_parallel.exit_code == 0, out_parallel.output
+    assert out_parallel.output.replace(str(parallel), "DB") == out_serial.output.replace(str(serial), "DB")
+    assert dump(parallel) == dump(serial)
+
+    text = (real_data / DPORTAL).read_text(encoding="utf-8")
+    first = text[text.index("<iati-activity"):text.index("</iati-activity>") + len("</iati-activity>")]
+    doubled = tmp_path / "doubled.xml"          # the first activity again at the end: another chunk
+    doubled.write_text(text.replace("</iati-activities>", first + "\n</iati-activities>"), encoding="utf-8")
+    fresh_serial, fresh_parallel = build_db(tmp_path / "s2.duckdb"), build_db(tmp_path / "p2.duckdb")
+    result = run(fresh_parallel, "import", "iati", "--jobs", "2", str(doubled))
+    assert result.exit_code == 0 and "1 duplicate identifier(s)" in result.output, result.output
+    run(fresh_serial, "import", "iati", str(doubled))
+    assert dump(fresh_parallel) == dump(fresh_serial)
+
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes((real_data / DPORTAL).read_bytes()[:500_000])
+    before = dump(parallel)
+    result = run(parallel, "import", "iati", "--jobs", "2", str(cut))
+    last_line = cut.read_bytes().count(b"\n") + 1
+    assert result.exit_code == 1 and f"{cut}:{last_line}: field XML: malformed XML" in result.output
+    assert dump(parallel) == before

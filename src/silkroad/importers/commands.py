@@ -15,7 +15,8 @@ from .common import DATASETS, FileInfo, ImportFailure
 err = Console(stderr=True)
 
 EXAMPLES = {
-    "iati": "silkroad import iati activities.xml\n  silkroad import iati --dry-run ../shared/data/real/iati_activities/*.xml",
+    "iati": "silkroad import iati activities.xml\n  silkroad import iati --dry-run ../shared/data/real/iati_activities/*.xml\n"
+            "  silkroad import iati --jobs 2 big-activity-file.xml",
     "crs": "silkroad import crs CRS_2021_data.txt\n  silkroad import crs --dry-run CRS_2020_data.txt CRS_2021_data.txt\n"
            "  silkroad import crs --replace CRS_2021_data.txt    # a new release of a file imported before",
     "aiddata": "silkroad import aiddata AidDatas_GCDF_3.0.csv\n  silkroad import aiddata gcdf3_china_country_year_central_asia_cow.csv",
@@ -67,14 +68,20 @@ def _make_command(dataset: str):
                   help="Remove earlier imports of a file with the same name (an older release of it).")
     @click.option("--warnings", "show_warnings", type=int, default=20, show_default=True, metavar="N",
                   help="Print at most N warning lines per file (all are stored in import_warnings).")
-    def command(files: tuple[Path, ...], dry_run: bool, replace: bool, show_warnings: int) -> None:
+    def command(files: tuple[Path, ...], dry_run: bool, replace: bool, show_warnings: int, jobs: int = 1) -> None:
         db_path = click.get_current_context().obj.db_path
-        _run(db_path, dataset, files, dry_run, show_warnings, replace)
+        _run(db_path, dataset, files, dry_run, show_warnings, replace, jobs)
 
+    if dataset == "iati":
+        command = click.option(
+            "--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+            help="Parse and map a large file (16 MB or more) in N worker processes: about 1.5x faster with 2, "
+                 "but each worker needs about 100 MB more memory.")(command)
     return command
 
 
-def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, replace: bool = False) -> None:
+def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, replace: bool = False,
+         jobs: int = 1) -> None:
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         def factory(info: FileInfo) -> common.Progress:
@@ -96,7 +103,7 @@ def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, 
 
         try:
             summaries = common.run(db_path, dataset, files, dry_run=dry_run, progress_factory=factory,
-                                   on_summary=report, replace=replace)
+                                   on_summary=report, replace=replace, jobs=jobs)
         except ImportFailure as exc:
             click.echo(f"error: {exc}", err=True)
             click.echo(f"import stopped; the database at {db_path} was not changed", err=True)

@@ -146,6 +146,7 @@ class FileInfo:
     path: Path
     sha256: str
     size: int
+    jobs: int = 1           # processes that may read it (IATI: --jobs)
 
     @property
     def import_id(self) -> str:
@@ -361,8 +362,11 @@ def _load_importers() -> None:
 
 def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run: bool = False,
         progress_factory: Callable[[FileInfo], Progress] | None = None,
-        on_summary: Callable[[Summary], None] | None = None, replace: bool = False) -> list[Summary]:
+        on_summary: Callable[[Summary], None] | None = None, replace: bool = False,
+        jobs: int = 1) -> list[Summary]:
     """Import ``paths`` into ``db_path`` in one transaction; with ``dry_run``, parse and report only.
+
+    ``jobs`` > 1 lets the IATI importer parse a large file in that many worker processes (more memory).
 
     With ``replace``, earlier imports of a file of the same name and dataset but other content (an
     older release of the file) are removed in the same transaction; without it they stay, with a warning.
@@ -374,7 +378,9 @@ def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run
         raise UsageError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
     if not paths:
         raise UsageError("give at least one FILE")
-    infos = [inspect_file(dataset, p) for p in paths]
+    if jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+    infos = [dataclasses.replace(inspect_file(dataset, p), jobs=jobs) for p in paths]
     seen: dict[str, Path] = {}
     unique = []
     for info in infos:      # the same content twice on one command line is imported once

@@ -26,7 +26,7 @@ import duckdb
 from lxml import etree
 
 from .. import money
-from . import codes
+from . import codes, iati_parallel
 from .common import (DataError, FileInfo, Progress, Summary, Writer, add_source, delete_import, register,
                      truncate)
 
@@ -176,20 +176,29 @@ def _date(value: str | None) -> str | None:
     return v
 
 
+def _lookups(con: duckdb.DuckDBPyConnection) -> tuple[set[str], dict[str, str]]:
+    """What the mapping needs from the database: the IATI ids already imported, and a state actor per country."""
+    existing = {r[0] for r in con.execute("SELECT id FROM projects WHERE origin = 'iati'").fetchall()}
+    states: dict[str, str] = {}
+    for aid, country in con.execute(
+            "SELECT id, country FROM actors WHERE kind = 'state' AND country IS NOT NULL ORDER BY id").fetchall():
+        states.setdefault(country, aid)
+    return existing, states
+
+
 class _Context:
-    def __init__(self, con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary):
+    """The mapping's state for one file.  Without ``con`` (in a worker process of the parallel pass) rows
+    are only collected, and the database lookups come as ``lookups``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None, info: FileInfo, summary: Summary,
+                 lookups: tuple[set[str], dict[str, str]] | None = None):
         self.con, self.info, self.summary = con, info, summary
         self.iid = info.import_id
-        self.w = Writer(con, COLUMNS, BATCH_ROWS)
-        self.rows = self.w.rows                # table -> list of row tuples (flushed in batches)
+        self.w = Writer(con, COLUMNS, BATCH_ROWS) if con is not None else None
+        # table -> list of row tuples (flushed in batches)
+        self.rows = self.w.rows if self.w else {t: [] for t in COLUMNS}
         self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
-        self.existing = {r[0] for r in con.execute(
-            "SELECT id FROM projects WHERE origin = 'iati'").fetchall()}
-        states = {}
-        for aid, country in con.execute(
-                "SELECT id, country FROM actors WHERE kind = 'state' AND country IS NOT NULL ORDER BY id").fetchall():
-            states.setdefault(country, aid)
-        self.states = states
+        self.existing, self.states = lookups or _lookups(con)
         self.providers = codes.dac_providers()
         self.countries = codes.countries()
         self.currencies = codes.currencies()
@@ -447,6 +456,15 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
+    if header is not None and iati_parallel.usable(info):
+        try:
+            iati_parallel.import_parallel(con, info, summary, progress, header)
+            return
+        except iati_parallel.Fallback as fallback:
+            delete_import(con, info.import_id)
+            summary.__init__(info)
+            if fallback.parse:          # the streaming pass finds and reports the error
+                header = None
     if header is not None:
         # the reader thread needs the GIL briefly several times per chunk; with Python's default 5 ms
         # switch interval it waits behind the mapping thread that long each time (measured: best of 5,
@@ -483,7 +501,7 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
             for _, act in it:
                 if not root_checked:
                     root_checked = True
-                    _check_root(act, summary, path)
+                    _check_root(act.getparent(), summary, path)
                 _activity(ctx, act, act.sourceline)
                 act.clear(keep_tail=False)
                 prev = act.getprevious()
@@ -621,7 +639,7 @@ def _import_chunked(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
             for act in root.iterchildren("iati-activity"):
                 if not root_checked:
                     root_checked = True
-                    _check_root(act, summary, path)
+                    _check_root(act.getparent(), summary, path)
                 _activity(ctx, act, act.sourceline + offset)
             del root
             if w.pending() >= w.batch:
@@ -635,11 +653,10 @@ def _import_chunked(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
     w.flush()
 
 
-def _check_root(act, summary: Summary, path: Path) -> None:
-    tree = act.getroottree()
+def _check_root(root, summary: Summary, path: Path) -> None:
+    tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise DataError("the file declares a DTD; refused", path, 1, "DOCTYPE")
-    root = act.getparent()
     version = root.get("version") if root is not None else None
     if version and version not in VERSIONS:
         summary.warn(root.sourceline, "iati-activities/@version",
