@@ -226,7 +226,7 @@ def inspect_file(dataset: str, path: str | os.PathLike) -> FileInfo:
     with p.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    return FileInfo(dataset, p.resolve(), digest.hexdigest(), size)
+    return FileInfo(dataset, p, digest.hexdigest(), size)     # messages name the path as it was given
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -265,7 +265,7 @@ def add_source(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset_title: st
 def record_import(con: duckdb.DuckDBPyConnection, s: Summary) -> None:
     i = s.info
     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        i.import_id, i.dataset, str(i.path), i.name, i.sha256, i.size, i.source_id, s.rows_read,
+        i.import_id, i.dataset, str(i.path.resolve()), i.name, i.sha256, i.size, i.source_id, s.rows_read,
         s.rows_imported, s.rows_skipped, json.dumps(dict(sorted(s.skipped.items()))), s.warnings_total,
         s.collisions, json.dumps(s.details, sort_keys=True), __version__])
     rows = [(i.import_id, i.name, line, field, message, n)
