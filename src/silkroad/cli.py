@@ -125,8 +125,12 @@ def validate(data_dirs: tuple[Path, ...], conflicts: bool) -> None:
                 for c in rec.conflicts:
                     n += 1
                     shown = getattr(rec, c.field, None)
-                    click.echo(f"conflict: {kind}[{rid}] field {c.field}: shown {shown!s} "
-                               f"(from {', '.join(e.source for e in rec.evidence)}); "
+                    if hasattr(shown, "model_dump"):        # e.g. a project's dates: only the fields set
+                        shown = {k: str(v) for k, v in shown.model_dump(exclude_none=True).items()}
+                    elif isinstance(shown, list):
+                        shown = [a.model_dump(exclude_none=True) if hasattr(a, "model_dump") else a for a in shown]
+                    sources = ", ".join(dict.fromkeys(e.source for e in rec.evidence))
+                    click.echo(f"conflict: {kind}[{rid}] field {c.field}: shown {shown!s} (from {sources}); "
                                f"{c.evidence.source} says {c.value!s} ({c.evidence.locator}: \"{c.evidence.quote}\")")
         click.echo(f"{n} conflict(s)", err=True)
     counts = ", ".join(f"{v} {k}" for k, v in base.counts().items())
