@@ -193,6 +193,12 @@ def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     assert result.exit_code == 0 and result.output.startswith("removed crs-")
     assert dump(db) == before
     assert run(db, "import", "remove", "CRS 2021 data.txt").exit_code == 1
+    # two files of one command are never each other's older release, even with --replace
+    result = run(db, "import", "crs", "--replace", str(old), str(new))
+    assert result.exit_code == 0 and "replaced" not in result.output and "stays beside" not in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
+    con.close()
 
 
 # --- GDELT ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -333,3 +334,33 @@ def test_parallel_pass_equals_the_serial_pass(tmp_path: Path, real_data: Path, m
     last_line = cut.read_bytes().count(b"\n") + 1
     assert result.exit_code == 1 and f"{cut}:{last_line}: field XML: malformed XML" in result.output
     assert dump(parallel) == before
+
+
+def test_build_over_a_schema_2_database_does_not_count_iati_money_twice(db: Path, real_data: Path):
+    """Before schema 3 IATI commitments and disbursements were also rows of `amounts`; a build over such
+    a database moves their year and rate onto the transactions and keeps one amount per transaction."""
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    expected = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+    con = duckdb.connect(str(db))          # turn the database into the schema-2 layout
+    con.execute("""
+        INSERT INTO amounts SELECT 'project', project_id, seq, value, currency, type, year, false, false,
+               'IATI transaction ' || (seq + 1) || ' (type ' || type_code || ')', value_usd, usd_rate, usd_rate_note
+        FROM transactions WHERE type IN ('commitment', 'disbursement')""")
+    for view in ("all_amounts", "all_evidence", "all_projects", "all_project_ids"):
+        con.execute(f"DROP VIEW {view}")
+    for column in ("year", "usd_rate", "usd_rate_note"):
+        con.execute(f"ALTER TABLE transactions DROP COLUMN {column}")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    build_db(db)
+    assert json.loads(run(db, "stats", "--by", "origin", "--format", "json").output) == expected
+
+
+def test_a_file_that_is_one_activity_without_a_root_list(db: Path, real_data: Path, tmp_path: Path):
+    text = (real_data / MOFA).read_text(encoding="utf-8")
+    activity = text[text.index("<iati-activity"):text.index("</iati-activity>") + len("</iati-activity>")]
+    single = tmp_path / "single.xml"
+    single.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + activity + "\n", encoding="utf-8")
+    result = run(db, "import", "iati", str(single))
+    assert result.exit_code == 0, result.output
+    assert "read 1, imported 1" in result.output

@@ -172,6 +172,15 @@ class Summary:
     collisions: int = 0
     details: dict = dataclasses.field(default_factory=dict)       # e.g. transactions: 1476
 
+    def restart(self) -> None:
+        """Forget what a failed pass over the file counted; keep what was said before it (--replace)."""
+        kept = {k: v for k, v in self.warning_keys.items() if k[0] == "file"}
+        replaced = self.details.get("replaced")
+        self.__init__(self.info)
+        self.warning_keys, self.warnings_total = kept, sum(n for _, n in kept.values())
+        if replaced:
+            self.details["replaced"] = replaced
+
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] += n
 
@@ -425,7 +434,7 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
             for info in unique:
                 summary = Summary(info)
                 delete_import(con, info.import_id)
-                _older_versions(con, info, summary, replace)
+                _older_versions(con, info, summary, replace, {i.import_id for i in unique})
                 progress = progress_factory(info) if progress_factory else Progress()
                 REGISTRY[dataset](con, info, summary, progress)
                 record_import(con, summary)
@@ -454,11 +463,13 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
     return summaries
 
 
-def _older_versions(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, replace: bool) -> None:
-    """Imports of another file with this file's name and dataset: removed with ``replace``, else a warning."""
+def _older_versions(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, replace: bool,
+                    this_run: set[str]) -> None:
+    """Imports of another file with this file's name and dataset, made by an earlier command: removed
+    with ``replace``, else a warning.  Files of this same command are never each other's older version."""
     older = [r[0] for r in con.execute(
-        "SELECT import_id FROM imports WHERE dataset = ? AND file_name = ? AND import_id <> ? ORDER BY 1",
-        [info.dataset, info.name, info.import_id]).fetchall()]
+        "SELECT import_id FROM imports WHERE dataset = ? AND file_name = ? ORDER BY 1",
+        [info.dataset, info.name]).fetchall() if r[0] not in this_run]
     for old in older:
         if replace:
             delete_import(con, old)
@@ -564,9 +575,25 @@ def carry_over(old_db_path: str | os.PathLike, new_con: duckdb.DuckDBPyConnectio
                 copy(table, "WHERE linked_to IN (SELECT id FROM main.projects)")
             else:
                 copy(table)
+        if "transactions" in tables and "year" not in columns("old_db", "transactions"):
+            _migrate_iati_amounts(new_con)
     finally:
         new_con.execute("DETACH old_db")
     return copied
+
+
+def _migrate_iati_amounts(con: duckdb.DuckDBPyConnection) -> None:
+    """Before schema 3 an IATI commitment or disbursement was also an ``amounts`` row; now ``all_amounts``
+    reads it from ``transactions``.  Move each such row's year and USD rate onto its transaction and drop
+    it, so that a database built over an older one does not count IATI money twice."""
+    con.execute("""
+        UPDATE transactions t SET year = a.year, usd_rate = a.usd_rate, usd_rate_note = a.usd_rate_note
+        FROM amounts a
+        WHERE a.record_kind = 'project' AND a.record_id = t.project_id
+          AND a.note = 'IATI transaction ' || (t.seq + 1) || ' (type ' || t.type_code || ')'""")
+    con.execute("""
+        DELETE FROM amounts WHERE record_kind = 'project' AND note LIKE 'IATI transaction %'
+          AND record_id IN (SELECT id FROM projects WHERE origin = 'iati')""")
 
 
 def truncate(text: str | None, n: int = 200) -> str | None:

@@ -462,7 +462,7 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
             return
         except iati_parallel.Fallback as fallback:
             delete_import(con, info.import_id)
-            summary.__init__(info)
+            summary.restart()
             if fallback.parse:          # the streaming pass finds and reports the error
                 header = None
     if header is not None:
@@ -478,7 +478,7 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
             # the file is not well-formed somewhere (or was cut at a wrong place): undo this file's rows
             # and let the streaming parser find (and report) the error with its exact line
             delete_import(con, info.import_id)
-            summary.__init__(info)
+            summary.restart()
         finally:
             sys.setswitchinterval(switch)
     _import_streaming(con, info, summary, progress)
@@ -501,7 +501,7 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
             for _, act in it:
                 if not root_checked:
                     root_checked = True
-                    _check_root(act.getparent(), summary, path)
+                    _check_root(act, summary, path)
                 _activity(ctx, act, act.sourceline)
                 act.clear(keep_tail=False)
                 prev = act.getprevious()
@@ -639,7 +639,7 @@ def _import_chunked(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
             for act in root.iterchildren("iati-activity"):
                 if not root_checked:
                     root_checked = True
-                    _check_root(act.getparent(), summary, path)
+                    _check_root(act, summary, path)
                 _activity(ctx, act, act.sourceline + offset)
             del root
             if w.pending() >= w.batch:
@@ -653,8 +653,11 @@ def _import_chunked(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
     w.flush()
 
 
-def _check_root(root, summary: Summary, path: Path) -> None:
-    tree = root.getroottree()
+def _check_root(element, summary: Summary, path: Path) -> None:
+    """The document's DTD (refused) and the version of its root element (a file may also be one
+    <iati-activity> without an <iati-activities> around it)."""
+    tree = element.getroottree()
+    root = tree.getroot()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise DataError("the file declares a DTD; refused", path, 1, "DOCTYPE")
     version = root.get("version") if root is not None else None
