@@ -364,3 +364,29 @@ def test_a_file_that_is_one_activity_without_a_root_list(db: Path, real_data: Pa
     result = run(db, "import", "iati", str(single))
     assert result.exit_code == 0, result.output
     assert "read 1, imported 1" in result.output
+
+
+def _dies_on_a_later_chunk(data: bytes, line_offset: int):
+    """Stands in for iati_parallel._map_chunk in a worker: killed, as the out-of-memory killer would."""
+    import os
+    import signal
+
+    from silkroad.importers import iati_parallel
+
+    if line_offset > 2000:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return iati_parallel._real_map_chunk(data, line_offset)
+
+
+def test_a_worker_that_dies_sends_the_file_to_the_serial_pass(tmp_path: Path, real_data: Path, monkeypatch):
+    from silkroad.importers import iati_parallel
+
+    monkeypatch.setattr(iati_parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(iati_parallel, "PARALLEL_CHUNK_BYTES", 40_000)
+    monkeypatch.setattr(iati_parallel, "_real_map_chunk", iati_parallel._map_chunk, raising=False)
+    monkeypatch.setattr(iati_parallel, "_map_chunk", _dies_on_a_later_chunk)
+    serial, parallel = build_db(tmp_path / "serial.duckdb"), build_db(tmp_path / "parallel.duckdb")
+    assert run(serial, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    result = run(parallel, "import", "iati", "--jobs", "2", str(real_data / DPORTAL))
+    assert result.exit_code == 0, result.output
+    assert dump(parallel) == dump(serial)

@@ -235,3 +235,17 @@ events:
     result = run_cli("validate", "--data", str(kb))
     assert result.exit_code == 1
     assert "interval.yaml:4" in result.stdout + result.stderr and "ends before it starts" in result.stdout + result.stderr
+
+
+def test_import_into_a_database_of_another_schema_says_to_build(small_db, tmp_path):
+    con = duckdb.connect(str(small_db))
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    crs = tmp_path / "crs.txt"
+    crs.write_text("Year|DonorCode|RecipientCode|USD_Commitment|USD_Disbursement\n2020|701|613|1.0|\n",
+                   encoding="utf-8")
+    for args in (("import", "crs", str(crs)), ("import", "remove", "crs.txt")):
+        result = run_cli(*args, db=small_db)
+        assert result.exit_code == 2, result.output
+        assert "has schema 2" in result.stderr and "build` first" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -108,6 +108,9 @@ def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, 
             click.echo(f"error: {exc}", err=True)
             click.echo(f"import stopped; the database at {db_path} was not changed", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo(f"interrupted; the database at {db_path} was not changed", err=True)
+            sys.exit(130)
     if dry_run:
         click.echo(f"dry run: nothing was written to {db_path}", err=True)
     else:
@@ -159,11 +162,16 @@ def remove_cmd(ctx, import_or_file: str) -> None:
       silkroad import remove crs-1397a188321361a5
       silkroad import remove CRS_2021_data.txt
     """
+    from ..store import DatabaseError
+
     try:
         rows = common.remove_import(ctx.obj.db_path, import_or_file)
     except ImportFailure as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except DatabaseError as exc:          # another build or import holds the writer lock
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     if not rows:
         click.echo(f"error: no import with id or file name {import_or_file!r} (see `silkroad import list`)", err=True)
         sys.exit(1)

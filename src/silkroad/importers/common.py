@@ -422,6 +422,7 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
             con = duckdb.connect(str(db_path))
         except duckdb.Error as exc:
             raise UsageError(f"cannot open the database read-write: {exc}", db_path) from None
+        _check_schema(con, db_path)
     summaries: list[Summary] = []
     try:
         if not dry_run:
@@ -463,6 +464,21 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
     return summaries
 
 
+def _check_schema(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Imports write into a database of this silkroad's schema only (an older one needs a build first)."""
+    from ..store import SCHEMA_VERSION
+
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        row = None
+    if row is None or row[0] != str(SCHEMA_VERSION):
+        con.close()
+        found = f"schema {row[0]}" if row else "no silkroad schema"
+        raise UsageError(f"the database has {found}, this silkroad needs schema {SCHEMA_VERSION}: run "
+                         f"`silkroad --db {db_path} build` first (it keeps the imports)", db_path)
+
+
 def _older_versions(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, replace: bool,
                     this_run: set[str]) -> None:
     """Imports of another file with this file's name and dataset, made by an earlier command: removed
@@ -489,6 +505,7 @@ def remove_import(db_path: Path, key: str) -> list[tuple[str, str]]:
     with writing(db_path):
         con = duckdb.connect(str(db_path))
         try:
+            _check_schema(con, db_path)
             ensure_schema(con)
             con.execute("BEGIN TRANSACTION")
             rows = con.execute("SELECT import_id, file_name FROM imports WHERE import_id = ? OR file_name = ? "

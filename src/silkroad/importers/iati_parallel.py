@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import duckdb
@@ -52,6 +55,7 @@ _TYPES: dict = {}
 
 def _init_worker(info: FileInfo, lookups: tuple, types: dict) -> None:
     global _CTX, _TYPES
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the importing process's to handle
     _CTX = iati._Context(None, info, Summary(info), lookups)
     _TYPES = types
 
@@ -140,8 +144,10 @@ def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
     seen: set[str] = set()
     # forked (measured on a 200 MB file: faster and about 40 MB less in all than workers from a fork server);
     # a worker only parses and maps, it never touches the database, the progress bar or a lock
-    pool = multiprocessing.get_context("fork").Pool(info.jobs, initializer=_init_worker,
-                                                    initargs=(info, iati._lookups(con), writer.types))
+    # (an executor, not a Pool: a worker that dies, e.g. killed for memory, breaks it with an error
+    # instead of leaving its result pending forever)
+    pool = ProcessPoolExecutor(info.jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(info, iati._lookups(con), writer.types))
     try:
         pending: collections.deque = collections.deque()
         chunks = _chunks(path, header)
@@ -153,11 +159,17 @@ def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
                 except StopIteration:
                     exhausted = True
                     break
-                pending.append((pool.apply_async(_map_chunk, (doc, offset)), done))
+                try:
+                    pending.append((pool.submit(_map_chunk, doc, offset), done))
+                except BrokenProcessPool:
+                    raise Fallback(parse=False) from None
             if not pending:
                 break
             result, done = pending.popleft()
-            out = result.get()
+            try:
+                out = result.result()
+            except BrokenProcessPool:
+                raise Fallback(parse=False) from None     # the serial pass needs no worker
             if out[0] == "error":
                 raise Fallback(parse=True)
             _, tables, (read, imported, skipped, warnings, warnings_total, collisions, transactions) = out
@@ -182,7 +194,8 @@ def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
             summary.details["transactions"] = summary.details.get("transactions", 0) + transactions
             progress(done, info.size)
     finally:
-        pool.terminate()
-        pool.join()
+        for worker in list(getattr(pool, "_processes", {}).values()):   # stop at once, even mid-chunk
+            worker.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
     if summary.rows_read == 0:
         raise Fallback(parse=True)
