@@ -179,6 +179,7 @@ def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     assert run(db, "import", "crs", str(old)).exit_code == 0
     result = run(db, "import", "crs", str(new))
     assert result.exit_code == 0 and "stays beside this one; pass --replace" in result.output
+    assert "4 row(s) were already imported from another file" in result.output     # crs_rows(5) ⊃ crs_rows(4)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
     con.close()
@@ -199,6 +200,13 @@ def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
     con.close()
+
+
+def test_crs_file_name_with_glob_characters_reads_only_that_file(db: Path, tmp_path: Path):
+    write_crs(tmp_path / "CRS 2 data.txt", crs_rows(6))
+    bracketed = write_crs(tmp_path / "CRS [2] data.txt", crs_rows(4))     # as a glob, [2] matches "2"
+    result = run(db, "import", "crs", str(bracketed))
+    assert result.exit_code == 0 and "read 4, imported 4" in result.output, result.output
 
 
 # --- GDELT ------------------------------------------------------------------------

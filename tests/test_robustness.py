@@ -223,6 +223,14 @@ events:
     (row,) = json.loads(run_cli("events", "--search", "known only from", "--format", "json", db=db).stdout)
     assert row["date"] == "2021-06-17/2022-12" and row["date_precision"] == "interval"
 
+    def found(*years):
+        out = run_cli("events", "--search", "known only from", *years, "--format", "json", db=db).stdout
+        return [r["id"] for r in json.loads(out)]
+
+    assert found("--since", "2022") == found("--until", "2021") == found("--since", "2022", "--until", "2022") \
+        == ["evt-test-som-15"]                               # in every range the interval overlaps
+    assert found("--until", "2020") == found("--since", "2023") == []
+
     def events_by_year(path):
         rows = json.loads(run_cli("stats", "--by", "year", "--format", "json", db=path).stdout)
         return {r["year"]: r["events"] for r in rows}

@@ -482,7 +482,7 @@ class Project(Record):
     @property
     def year(self) -> int | None:
         for d in (self.dates.signed, self.dates.start):
-            if d:
+            if d and d.year:            # an interval over two years has none
                 return d.year
         for a in self.amounts:
             if a.year:

@@ -353,10 +353,15 @@ class Query:
 
     def _filtered(self, t, kind: str, since, until, origin, source, search, text_columns: Iterable[str]):
         """The filters events and projects share: years, origin, a cited source, words."""
+        if "date" in t.columns:
+            # an event dated START/END (no year of its own when it spans two) is in the range it overlaps
+            first, last = t.date.substr(0, 4).cast("int32"), t.date.re_extract(r"(\d{4})[^/]*$", 1).cast("int32")
+        else:
+            first = last = t.year
         if since is not None:
-            t = t.filter(t.year >= since)
+            t = t.filter(last >= since)
         if until is not None:
-            t = t.filter(t.year <= until)
+            t = t.filter(first <= until)
         if origin:
             t = t.filter(t.origin == origin)
         if source:

@@ -687,9 +687,29 @@ def text_csv_sql(path, names, delim: str, header: bool, encoding: str = "utf-8",
     """DuckDB ``read_csv(...)`` of a delimited text file read as it is: every column VARCHAR,
     no quoting, no sniffing, a wrong number of columns is an error."""
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    path = _literal_path(Path(path))
     return (f"read_csv({sql_str(str(path))}, delim={sql_str(delim)}, header={str(header).lower()}, "
             f"auto_detect=false, columns={columns}, strict_mode=true, quote='', escape='', "
             f"null_padding={str(null_padding).lower()}, encoding={sql_str(encoding)}, max_line_size=10000000)")
+
+
+_LINKS: "tempfile.TemporaryDirectory | None" = None
+
+
+def _literal_path(path: Path) -> Path:
+    """DuckDB reads a path as a glob: a file whose name has * ? [ ] { } is read through a link with a
+    plain name (in a temporary folder removed at exit), so it never stands for other files."""
+    global _LINKS
+    if not any(c in str(path) for c in "*?[]{}"):
+        return path
+    import tempfile
+
+    if _LINKS is None:
+        _LINKS = tempfile.TemporaryDirectory(prefix="silkroad-read-")
+    link = Path(_LINKS.name) / f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}{path.suffix}"
+    if not link.exists():
+        link.symlink_to(path.resolve())
+    return link
 
 
 def sql_str(value: str) -> str:
@@ -697,7 +717,10 @@ def sql_str(value: str) -> str:
 
 
 def grouped_warnings(con: duckdb.DuckDBPyConnection, summary: Summary, sql: str, field: str,
-                     message: Callable[[Any], str]) -> None:
-    """Add one warning per distinct bad value: ``sql`` returns (value, first_line, count)."""
-    for value, line, n in con.execute(sql).fetchall():
+                     message: Callable[[Any], str]) -> tuple[int, int]:
+    """Add one warning per distinct bad value: ``sql`` returns (value, first_line, count).
+    Returns how many values and how many rows were reported."""
+    rows = con.execute(sql).fetchall()
+    for value, line, n in rows:
         summary.warn(line, field, message(value), n)
+    return len(rows), sum(r[2] for r in rows)

@@ -145,6 +145,22 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
         summary.collisions = collisions
         summary.warn(None, "CrsID", f"{collisions} row(s) repeat an earlier row exactly; kept under their own "
                                     f"ids (see import_collisions)")
+    # ... and so is a row that another imported CRS file already holds (overlapping releases or extracts:
+    # both are kept, so the warning says their money would be counted twice)
+    if con.execute(f"SELECT count(*) FROM crs_rows WHERE import_id <> {iid} LIMIT 1").fetchone()[0]:
+        overlap = con.execute(f"""
+            INSERT INTO import_collisions
+            SELECT {iid}, 'crs', coalesce(m.crs_id, 'line ' || m.line), o.line, m.line, m.id,
+                   'row already imported from ' || i.file_name || ' (line ' || o.line || ')'
+            FROM (SELECT id, line, crs_id, {same} AS h FROM {mine}) m
+            JOIN (SELECT import_id, min(line) AS line, {same} AS h FROM crs_rows WHERE import_id <> {iid}
+                  GROUP BY import_id, h) o ON o.h = m.h
+            JOIN imports i ON i.import_id = o.import_id""").fetchone()[0]
+        if overlap:
+            summary.collisions += overlap
+            summary.warn(None, "CrsID", f"{overlap} row(s) were already imported from another file; both copies "
+                                        f"are kept and their amounts count twice (see import_collisions; "
+                                        f"`silkroad import remove` the older file if it is superseded)")
 
     # warnings: unknown codes (rows kept) and numbers that do not parse; the raw value is kept only for those
     for column, field, message in (
@@ -154,9 +170,13 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
             ("commitment_bad", "USD_Commitment", "{!r} is not a number (value left empty)"),
             ("disbursement_bad", "USD_Disbursement", "{!r} is not a number (value left empty)"),
             ("year_bad", "Year", "{!r} is not a number (value left empty)")):
-        grouped_warnings(con, summary, f"""
+        # one warning per distinct value, the first 1,000 values listed; every bad row counted
+        values, rows = grouped_warnings(con, summary, f"""
             SELECT {column}, min(line), count(*) FROM {mine} AND {column} IS NOT NULL
-            GROUP BY {column} ORDER BY 2 LIMIT 50""", field, message.format)
+            GROUP BY {column} ORDER BY 2 LIMIT 1000""", field, message.format)
+        if values == 1000:
+            total = con.execute(f"SELECT count(*) FROM {mine} AND {column} IS NOT NULL").fetchone()[0]
+            summary.warnings_total += total - rows
 
     add_source(con, info, "OECD Creditor Reporting System (CRS) bulk file", "OECD",
                url="https://stats.oecd.org/DownloadFiles.aspx?DatasetCode=CRS1")
