@@ -229,6 +229,10 @@ def test_gdelt_real_sample(db: Path, real_data: Path):
                         "WHERE c.event_code = '042' LIMIT 1").fetchone()
     assert visit is None or visit[0] == "visit"
     assert con.execute("SELECT count(*) FROM event_cameo").fetchone()[0] == 710
+    for n in (1, 355, 710):       # every row cites its own line
+        gid = lines[n - 1].split("\t")[0]
+        (locator,) = con.execute("SELECT locator FROM evidence WHERE record_id = ?", [f"gdelt:{gid}"]).fetchone()
+        assert locator == f"{path.name} line {n}, GLOBALEVENTID {gid}"
     con.close()
     rows = json.loads(run(db, "events", "--country", "KZ", "--format", "json").output)
     assert {r["origin"] for r in rows} == {"curated", "gdelt"}

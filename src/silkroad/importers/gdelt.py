@@ -32,6 +32,10 @@ _HEAD += ["IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadCla
 V1 = _HEAD + [f"{g}_{c}" for g in ("Actor1Geo", "Actor2Geo", "ActionGeo") for c in _GEO] + ["DATEADDED", "SOURCEURL"]
 V2 = _HEAD + [f"{g}_{c}" for g in ("Actor1Geo", "Actor2Geo", "ActionGeo") for c in _GEO2] + ["DATEADDED", "SOURCEURL"]
 assert len(V1) == 58 and len(V2) == 61
+# the columns the importer reads
+USED = ("GLOBALEVENTID", "SQLDATE", "EventCode", "EventBaseCode", "EventRootCode", "Actor1Name", "Actor2Name",
+        "Actor1CountryCode", "Actor2CountryCode", "ActionGeo_CountryCode", "ActionGeo_FullName", "QuadClass",
+        "GoldsteinScale", "NumMentions", "AvgTone", "SOURCEURL", "DATEADDED")
 
 
 def read_csv_sql(path, names, encoding: str = "utf-8") -> str:
@@ -61,7 +65,16 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
     code_table(con, "gd_iso3", codes.iso3_to_iso2().items(), ("iso3", "iso2"))
     code_table(con, "gd_regions", ((r["code"],) for r in codes.table("cameo_regions")), ("code",))
     code_table(con, "gd_fips", codes.fips_to_iso2().items(), ("fips", "iso2"))
-    # ONE pass over the file: DuckDB's reader, only the columns used, codes mapped on the way
+    # ONE pass over the file: DuckDB's reader, only the columns used, into memory in file order (the
+    # staged rows' rowids give the line numbers without a row_number() window, which would make the whole
+    # pipeline single-threaded); then the codes are mapped in a parallel pass over the staged rows
+    used = [c for c in USED if c in names]
+    try:
+        columns = ", ".join(f'"{c}"' for c in used)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE gd_stage AS SELECT {columns} FROM {read_csv_sql(path, names, encoding)}")
+    except duckdb.Error as exc:
+        raise csv_failure(exc, path, names) from None
+    missing = ", ".join(f"NULL AS {c}" for c in USED if c not in names)
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE gd_rows AS
@@ -77,7 +90,8 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
                    TRY_CAST(r.QuadClass AS INTEGER) AS quad, TRY_CAST(r.GoldsteinScale AS DOUBLE) AS goldstein,
                    TRY_CAST(r.NumMentions AS INTEGER) AS mentions, TRY_CAST(r.AvgTone AS DOUBLE) AS tone,
                    NULLIF(r.SOURCEURL, '') AS url, r.DATEADDED IS NULL AS short
-            FROM (SELECT row_number() OVER () AS line, * FROM {read_csv_sql(path, names, encoding)}) r
+            FROM (SELECT rowid - (SELECT min(rowid) FROM gd_stage) + 1 AS line, *{', ' + missing if missing else ''}
+                  FROM gd_stage) r
             LEFT JOIN gd_cameo c1 ON c1.code = r.EventCode
             LEFT JOIN gd_cameo c2 ON c2.code = r.EventBaseCode
             LEFT JOIN gd_cameo c3 ON c3.code = r.EventRootCode
@@ -86,6 +100,7 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
             LEFT JOIN gd_fips f ON f.fips = r.ActionGeo_CountryCode""")
     except duckdb.Error as exc:
         raise csv_failure(exc, path, names) from None
+    con.execute("DROP TABLE gd_stage")
     summary.rows_read, short = con.execute("SELECT count(*), min(line) FILTER (WHERE short) FROM gd_rows").fetchone()
     if short is not None:
         raise DataError("wrong number of columns: fewer than 57", path, short, "DATEADDED")
