@@ -105,6 +105,12 @@ def connect(path: Path | str | None = None, read_only: bool = True) -> duckdb.Du
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open {path} as a silkroad database ({exc}); "
                             f"rebuild it with `silkroad --db {path} build`") from None
+    check_schema(con, path)
+    return con
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Raise DatabaseError (closing ``con``) unless the open database is of this silkroad's schema."""
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error:
@@ -114,7 +120,6 @@ def connect(path: Path | str | None = None, read_only: bool = True) -> duckdb.Du
         found = f"schema {row[0]}" if row else "no silkroad schema"
         raise DatabaseError(f"{path} has {found}, this silkroad needs schema {SCHEMA_VERSION}: "
                             f"run `silkroad --db {path} build`")
-    return con
 
 
 def _rows(kb: KnowledgeBase) -> dict[str, list[tuple]]:

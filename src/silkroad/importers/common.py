@@ -465,18 +465,14 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
 
 
 def _check_schema(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
-    """Imports write into a database of this silkroad's schema only (an older one needs a build first)."""
-    from ..store import SCHEMA_VERSION
+    """Imports write into a database of this silkroad's schema only (an older one needs a build first,
+    which keeps its imports)."""
+    from ..store import DatabaseError, check_schema
 
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error:
-        row = None
-    if row is None or row[0] != str(SCHEMA_VERSION):
-        con.close()
-        found = f"schema {row[0]}" if row else "no silkroad schema"
-        raise UsageError(f"the database has {found}, this silkroad needs schema {SCHEMA_VERSION}: run "
-                         f"`silkroad --db {db_path} build` first (it keeps the imports)", db_path)
+        check_schema(con, db_path)
+    except DatabaseError as exc:
+        raise UsageError(f"{exc} first (it keeps the imports)") from None
 
 
 def _older_versions(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, replace: bool,
