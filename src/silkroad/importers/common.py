@@ -283,6 +283,20 @@ def record_import(con: duckdb.DuckDBPyConnection, s: Summary) -> None:
         con.executemany("INSERT INTO import_warnings VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
+def arrow_table(rows: Sequence[tuple], columns: Sequence[str], types: Sequence):
+    """Row tuples as an Arrow table, each column converted with its known type (None: inferred); a column
+    whose values do not fit that type is stored as text."""
+    import pyarrow as pa
+
+    arrays = []
+    for values, typ in zip(zip(*rows), types):
+        try:
+            arrays.append(pa.array(values, type=typ))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrays.append(pa.array([None if v is None else str(v) for v in values]))
+    return pa.table(arrays, names=list(columns))
+
+
 class Writer:
     """Buffers rows per table and appends them through Arrow (much faster than executemany)."""
 
@@ -318,23 +332,14 @@ class Writer:
         return max(map(len, self.rows.values()))
 
     def flush(self, table: str | None = None) -> None:
-        import pyarrow as pa
-
         for name in ([table] if table else list(self.rows)):
             buf = self.rows[name]
             if not buf:
                 continue
             cols = self.columns[name]
-            arrays = []
-            for values, typ in zip(zip(*buf), self.types[name]):
-                try:
-                    arrays.append(pa.array(values, type=typ))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    arrays.append(pa.array([None if v is None else str(v) for v in values]))
             # read through DuckDB's replacement scan of this local variable: a registered Arrow table
             # stays referenced by the open transaction until COMMIT (memory growing with the file)
-            _silkroad_batch = pa.table(arrays, names=list(cols))  # noqa: F841 - read by the SQL below
-            del arrays
+            _silkroad_batch = arrow_table(buf, cols, self.types[name])  # noqa: F841 - read by the SQL below
             self.con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM _silkroad_batch")
             del _silkroad_batch
             self.counts[name] += len(buf)
@@ -710,6 +715,20 @@ def _literal_path(path: Path) -> Path:
 
 def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, table: str, reader_sql: str, columns: Sequence[str],
+              path: Path, names: Sequence[str], first_row_line: int) -> str:
+    """Read ``columns`` of a delimited file into a temporary table in file order (DuckDB keeps insertion
+    order, so the rows' rowids are consecutive) and return a subquery over it with each row's file
+    ``line`` (``first_row_line`` for the first row).  A ``row_number()`` window would give the same numbers
+    but run the whole pipeline after it on one thread."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {quoted} FROM {reader_sql}")
+    except duckdb.Error as exc:
+        raise csv_failure(exc, path, names) from None
+    return f"(SELECT rowid - (SELECT min(rowid) FROM {table}) + {first_row_line} AS line, * FROM {table})"
 
 
 def grouped_warnings(con: duckdb.DuckDBPyConnection, summary: Summary, sql: str, field: str,

@@ -19,8 +19,8 @@ import duckdb
 
 from ..model import SECTOR_GROUPS
 from . import codes
-from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
-                     grouped_warnings, register, sniff_encoding, sql_str, text_csv_sql)
+from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, first_line,
+                     grouped_warnings, register, sniff_encoding, sql_str, stage_csv, text_csv_sql)
 
 # model.SECTOR_GROUPS as SQL: the DAC broad group of a sector or purpose code's first digit
 _SECTOR_GROUP_SQL = ("CASE left(coalesce(r.sector_code, r.purpose_code), 1) "
@@ -71,26 +71,21 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
     iid = sql_str(info.import_id)
     title = f"coalesce({_col(cols, 'ProjectTitle')}, {_col(cols, 'ShortDescription')}, {_col(cols, 'PurposeName')})"
 
-    def number(name: str, scale: str = "") -> tuple[str, str]:
+    def number(name: str, sql_type: str = "DOUBLE", scale: str = "") -> tuple[str, str]:
         """A column parsed as a number, and the raw text kept only where it does not parse (for the warning)."""
         raw = _col(cols, name)
-        return (f"TRY_CAST({raw} AS DOUBLE){scale}",
-                f"CASE WHEN {raw} IS NOT NULL AND TRY_CAST({raw} AS DOUBLE) IS NULL THEN {raw} END")
+        return (f"TRY_CAST({raw} AS {sql_type}){scale}",
+                f"CASE WHEN {raw} IS NOT NULL AND TRY_CAST({raw} AS {sql_type}) IS NULL THEN {raw} END")
 
-    commitment, commitment_bad = number("USD_Commitment", " * 1e6")
-    disbursement, disbursement_bad = number("USD_Disbursement", " * 1e6")
+    commitment, commitment_bad = number("USD_Commitment", scale=" * 1e6")
+    disbursement, disbursement_bad = number("USD_Disbursement", scale=" * 1e6")
+    year, year_bad = number("Year", "INTEGER")
     finance = f"TRY_CAST({_col(cols, 'Finance_t')} AS INTEGER)"
     purpose = _col(cols, "PurposeCode")
     sector_group = _SECTOR_GROUP_SQL.replace("r.sector_code", _col(cols, "SectorCode")).replace("r.purpose_code", purpose)
-    # 1. DuckDB's reader, only the columns used, into memory in file order: the staged rows' rowids are
-    #    consecutive in that order and give the line number without a row_number() window (which would make
-    #    the whole pipeline single-threaded)
-    used = [c for c in names if c in REQUIRED or c in OPTIONAL]
-    try:
-        columns = ", ".join(f'"{c}"' for c in used)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE crs_stage AS SELECT {columns} FROM {read_csv_sql(path, names, encoding)}")
-    except duckdb.Error as exc:
-        raise csv_failure(exc, path, names) from None
+    # 1. DuckDB's reader, only the columns used, into memory in file order (line 1 is the header)
+    staged = stage_csv(con, "crs_stage", read_csv_sql(path, names, encoding),
+                       [c for c in names if c in REQUIRED or c in OPTIONAL], path, names, first_row_line=2)
     progress(int(info.size * 0.4), info.size, "writing")
     # 2. ONE write: every derived value computed in the SELECT, each CRS row stored once in crs_rows (the
     #    all_* views show it as a project with its amounts, evidence and ids).  The id is the file's hash and
@@ -98,7 +93,7 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
     con.execute(f"""
         INSERT INTO crs_rows
         SELECT {iid}, r.line, {sql_str('crs:' + info.sha256[:16] + ':')} || r.line,
-               {_col(cols, 'CrsID')}, {_col(cols, 'ProjectNumber')}, TRY_CAST({_col(cols, 'Year')} AS INTEGER),
+               {_col(cols, 'CrsID')}, {_col(cols, 'ProjectNumber')}, {year},
                coalesce(s.actor_id, {_col(cols, 'DonorName')}, {_col(cols, 'DonorCode')}),
                {_col(cols, 'AgencyName')}, rc.iso2,
                coalesce(pc.sector, CASE WHEN {purpose} IS NOT NULL THEN 'unspecified' END), {purpose},
@@ -115,10 +110,8 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
                CASE WHEN p.code IS NULL THEN {_col(cols, 'DonorCode')} END,
                CASE WHEN rc.code IS NULL THEN {_col(cols, 'RecipientCode')} END,
                CASE WHEN pc.code IS NULL THEN {purpose} END,
-               {commitment_bad}, {disbursement_bad},
-               CASE WHEN {_col(cols, 'Year')} IS NOT NULL AND TRY_CAST({_col(cols, 'Year')} AS INTEGER) IS NULL
-                    THEN {_col(cols, 'Year')} END
-        FROM (SELECT rowid - (SELECT min(rowid) FROM crs_stage) + 2 AS line, * FROM crs_stage) r
+               {commitment_bad}, {disbursement_bad}, {year_bad}
+        FROM {staged} r
         LEFT JOIN crs_providers p ON p.code = {_col(cols, 'DonorCode')}
         LEFT JOIN crs_states s ON s.iso2 = p.iso2
         LEFT JOIN crs_recipients rc ON rc.code = {_col(cols, 'RecipientCode')}

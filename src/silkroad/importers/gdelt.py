@@ -19,7 +19,7 @@ import duckdb
 
 from . import codes
 from .common import (DataError, FileInfo, Progress, Summary, add_source, code_table, csv_failure, first_line,
-                     grouped_warnings, register, sniff_encoding, sql_str, text_csv_sql)
+                     grouped_warnings, register, sniff_encoding, sql_str, stage_csv, text_csv_sql)
 
 _GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "Lat", "Long", "FeatureID")
 _GEO2 = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
@@ -65,16 +65,11 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
     code_table(con, "gd_iso3", codes.iso3_to_iso2().items(), ("iso3", "iso2"))
     code_table(con, "gd_regions", ((r["code"],) for r in codes.table("cameo_regions")), ("code",))
     code_table(con, "gd_fips", codes.fips_to_iso2().items(), ("fips", "iso2"))
-    # ONE pass over the file: DuckDB's reader, only the columns used, into memory in file order (the
-    # staged rows' rowids give the line numbers without a row_number() window, which would make the whole
-    # pipeline single-threaded); then the codes are mapped in a parallel pass over the staged rows
-    used = [c for c in USED if c in names]
-    try:
-        columns = ", ".join(f'"{c}"' for c in used)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE gd_stage AS SELECT {columns} FROM {read_csv_sql(path, names, encoding)}")
-    except duckdb.Error as exc:
-        raise csv_failure(exc, path, names) from None
-    missing = ", ".join(f"NULL AS {c}" for c in USED if c not in names)
+    # ONE pass over the file: DuckDB's reader, only the columns used, into memory in file order; then the
+    # codes are mapped in a parallel pass over the staged rows
+    staged = stage_csv(con, "gd_stage", read_csv_sql(path, names, encoding), [c for c in USED if c in names],
+                       path, names, first_row_line=1)
+    missing = "".join(f", NULL AS {c}" for c in USED if c not in names)
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE gd_rows AS
@@ -90,8 +85,7 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
                    TRY_CAST(r.QuadClass AS INTEGER) AS quad, TRY_CAST(r.GoldsteinScale AS DOUBLE) AS goldstein,
                    TRY_CAST(r.NumMentions AS INTEGER) AS mentions, TRY_CAST(r.AvgTone AS DOUBLE) AS tone,
                    NULLIF(r.SOURCEURL, '') AS url, r.DATEADDED IS NULL AS short
-            FROM (SELECT rowid - (SELECT min(rowid) FROM gd_stage) + 1 AS line, *{', ' + missing if missing else ''}
-                  FROM gd_stage) r
+            FROM (SELECT *{missing} FROM {staged}) r
             LEFT JOIN gd_cameo c1 ON c1.code = r.EventCode
             LEFT JOIN gd_cameo c2 ON c2.code = r.EventBaseCode
             LEFT JOIN gd_cameo c3 ON c3.code = r.EventRootCode

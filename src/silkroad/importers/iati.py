@@ -569,6 +569,40 @@ def _chunk_header(path: Path) -> bytes | None:
     return header
 
 
+def _chunk_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                           remove_comments=True, remove_pis=True)
+
+
+def _pieces(path: Path, header: bytes, size: int):
+    """(document to parse, line offset, bytes done) for each run of whole activities of about ``size``
+    bytes: the file's prolog and root start tag + the activities + the root end tag."""
+    header_lines = header.count(b"\n")
+    line0 = header_lines + 1          # the file line on which the next piece starts
+    done = len(header)
+    with path.open("rb") as f:
+        f.seek(len(header))
+        buf = b""
+        while True:
+            data = f.read(size)
+            if data:
+                buf += data
+                cut = buf.rfind(_ACT_END)
+                if cut < 0:
+                    continue
+                cut += len(_ACT_END)
+                piece, buf = buf[:cut], buf[cut:]
+                doc = header + piece + _ROOT_END
+            else:
+                piece, buf = buf, b""
+                doc = header + piece
+            done += len(piece)
+            yield doc, line0 - header_lines - 1, done
+            line0 += piece.count(b"\n")
+            if not data:
+                return
+
+
 def _parse_chunks(path: Path, header: bytes, out: "queue.Queue", stop: threading.Event) -> None:
     """Reader thread: put (root, line offset, bytes done) for each chunk, then None; or ('error', exc)."""
     def put(item) -> bool:
@@ -581,35 +615,14 @@ def _parse_chunks(path: Path, header: bytes, out: "queue.Queue", stop: threading
         return False
 
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                 remove_comments=True, remove_pis=True)
-        header_lines = header.count(b"\n")
-        line0 = header_lines + 1          # the file line on which the next piece starts
-        done = len(header)
-        with path.open("rb") as f:
-            f.seek(len(header))
-            buf = b""
-            while not stop.is_set():
-                data = f.read(CHUNK_BYTES)
-                if data:
-                    buf += data
-                    cut = buf.rfind(_ACT_END)
-                    if cut < 0:
-                        continue
-                    cut += len(_ACT_END)
-                    piece, buf = buf[:cut], buf[cut:]
-                    root = etree.fromstring(header + piece + _ROOT_END, parser)
-                else:
-                    piece, buf = buf, b""
-                    root = etree.fromstring(header + piece, parser)
-                done += len(piece)
-                if not put((root, line0 - header_lines - 1, done)):
-                    return
-                del root
-                line0 += piece.count(b"\n")
-                if not data:
-                    put(None)
-                    return
+        parser = _chunk_parser()
+        for doc, offset, done in _pieces(path, header, CHUNK_BYTES):
+            root = etree.fromstring(doc, parser)
+            del doc
+            if not put((root, offset, done)):
+                return
+            del root
+        put(None)
     except BaseException as exc:     # noqa: BLE001 - handed to the main thread
         put(("error", exc))
 

@@ -23,11 +23,10 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 import duckdb
 
-from .common import FileInfo, Progress, Summary, Writer, add_source
+from .common import FileInfo, Progress, Summary, Writer, add_source, arrow_table
 from . import iati
 
 PARALLEL_MIN_BYTES = 16_000_000     # smaller files: the serial chunked pass (no process start-up)
@@ -67,9 +66,7 @@ def _map_chunk(data: bytes, line_offset: int) -> tuple:
 
     ctx = _CTX
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                                 remove_comments=True, remove_pis=True)
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(data, iati._chunk_parser())
     except etree.XMLSyntaxError as exc:
         return ("error", str(exc))
     s = ctx.summary = Summary(ctx.info)
@@ -80,13 +77,7 @@ def _map_chunk(data: bytes, line_offset: int) -> tuple:
     tables = {}
     for name, rows in ctx.rows.items():
         if rows:
-            arrays = []
-            for values, typ in zip(zip(*rows), _TYPES[name]):
-                try:
-                    arrays.append(pa.array(values, type=typ))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    arrays.append(pa.array([None if v is None else str(v) for v in values]))
-            table = pa.table(arrays, names=list(iati.COLUMNS[name]))
+            table = arrow_table(rows, iati.COLUMNS[name], _TYPES[name])
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, table.schema) as writer:
                 writer.write_table(table)
@@ -98,34 +89,6 @@ def _map_chunk(data: bytes, line_offset: int) -> tuple:
 
 
 # --- in this process ------------------------------------------------------------------------------------
-
-def _chunks(path: Path, header: bytes):
-    """(bytes to parse, line offset, bytes done) for each piece of whole activities."""
-    header_lines = header.count(b"\n")
-    line0 = header_lines + 1
-    done = len(header)
-    with path.open("rb") as f:
-        f.seek(len(header))
-        buf = b""
-        while True:
-            data = f.read(PARALLEL_CHUNK_BYTES)
-            if data:
-                buf += data
-                cut = buf.rfind(iati._ACT_END)
-                if cut < 0:
-                    continue
-                cut += len(iati._ACT_END)
-                piece, buf = buf[:cut], buf[cut:]
-                doc = header + piece + iati._ROOT_END
-            else:
-                piece, buf = buf, b""
-                doc = header + piece
-            done += len(piece)
-            yield doc, line0 - header_lines - 1, done
-            line0 += piece.count(b"\n")
-            if not data:
-                return
-
 
 def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress,
                     header: bytes) -> None:
@@ -150,7 +113,7 @@ def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
                                initializer=_init_worker, initargs=(info, iati._lookups(con), writer.types))
     try:
         pending: collections.deque = collections.deque()
-        chunks = _chunks(path, header)
+        chunks = iati._pieces(path, header, PARALLEL_CHUNK_BYTES)
         exhausted = False
         while pending or not exhausted:
             while not exhausted and len(pending) < info.jobs * IN_FLIGHT:
