@@ -183,8 +183,13 @@ def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
     con.close()
+    # a dry run previews the replacement and writes nothing
+    kept = dump(db)
+    result = run(db, "import", "crs", "--dry-run", "--replace", str(new))
+    assert result.exit_code == 0 and "would replace crs-" in result.output, result.output
+    assert dump(db) == kept
     result = run(db, "import", "crs", "--replace", str(new))
-    assert result.exit_code == 0 and "replaced crs-" in result.output
+    assert result.exit_code == 0 and "; replaced crs-" in result.output
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 5
     citation = con.execute("SELECT citation FROM sources WHERE origin = 'crs'").fetchone()[0]

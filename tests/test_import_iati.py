@@ -141,6 +141,20 @@ def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: 
     assert dump(db) == once
 
 
+def test_dry_run_sees_activities_already_imported_from_another_file(db: Path, real_data: Path, tmp_path: Path):
+    """A dry run reports what the import would: the same activities in a second file are duplicates."""
+    assert run(db, "import", "iati", str(real_data / MOFA)).exit_code == 0
+    before = dump(db)
+    copy = tmp_path / "copy.xml"
+    copy.write_text((real_data / MOFA).read_text(encoding="utf-8") + "\n", encoding="utf-8")   # other content
+    dry = run(db, "import", "iati", "--dry-run", str(copy))
+    assert dry.exit_code == 0 and "already imported from another file" in dry.output, dry.output
+    assert dump(db) == before
+    real = run(db, "import", "iati", str(copy))
+    collisions = lambda out: next(line for line in out.splitlines() if "duplicate identifier(s)" in line)
+    assert collisions(dry.output).replace("would import", "imported") == collisions(real.output)
+
+
 def test_failure_mid_file_leaves_the_database_unchanged(db: Path, real_data: Path, monkeypatch):
     from silkroad.importers import iati
 

@@ -215,7 +215,10 @@ class Summary:
         if self.collisions:
             parts.append(f", {self.collisions} duplicate identifier(s) in the collision log")
         for k, v in self.details.items():
-            parts.append(f"; replaced {', '.join(v)}" if k == "replaced" else f", {v} {k}")
+            if k == "replaced":
+                parts.append(f"; {'would replace' if dry_run else 'replaced'} {', '.join(v)}")
+            else:
+                parts.append(f", {v} {k}")
         return "".join(parts)
 
 
@@ -520,7 +523,10 @@ def remove_import(db_path: Path, key: str) -> list[tuple[str, str]]:
 
 
 def _scratch_db(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory database with the store's schema and, when it exists, the curated rows to link against."""
+    """An in-memory database for ``--dry-run`` with the store's schema and, when the database exists, what
+    an import consults: the actors, the curated projects to link against, the list of earlier imports
+    (so ``--replace`` and "stays beside" are previewed) and the IATI activities already imported (so
+    duplicate identifiers are reported as the real import would)."""
     from ..store import SCHEMA
 
     con = duckdb.connect(":memory:")
@@ -531,10 +537,10 @@ def _scratch_db(db_path: Path) -> duckdb.DuckDBPyConnection:
             con.execute(f"ATTACH {sql_str(str(db_path))} AS src (READ_ONLY)")
         except duckdb.Error:
             return con
-        for table in ("actors", "projects", "project_ids"):
+        for table, where in (("actors", ""), ("projects", " WHERE origin IN ('curated', 'iati')"),
+                             ("project_ids", ""), ("imports", "")):
             try:
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}"
-                            + (" WHERE origin = 'curated'" if table == "projects" else ""))
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM src.{table}{where}")
             except duckdb.Error:
                 pass
         con.execute("DETACH src")
