@@ -9,10 +9,16 @@ An audit of a sample of records against their sources found cities that no cited
   Guest House, the Foreign Ministry and JICA's headquarters are in Tokyo; the Oguzhan palace is in
   Ashgabat);
 * every person recorded as a participant must be named in one of its quotes, by one of the names or
-  aliases the knowledge base records for them (in any language) or their surname.
+  aliases the knowledge base records for them (in any language) or their surname;
+* every amount of an event, project or aid total must be stated by its quotes: some number in them,
+  read with the scale word after it (億, million, млрд, Milliarden, тыс. …) or the unit a table
+  declares ("Unit: millions of yen", "(百万円)"), equals the amount to within 0.6 %.  So an amount
+  that was added up or converted by the curator, rather than read, is caught.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -128,3 +134,92 @@ def test_the_participant_check_catches_an_unnamed_person(kb):
         update={"quote": "the two sides met", "locator": "para 1"})], "conflicts": []})
     assert f"{event.id}: {person}" in unnamed_participants(kb, [blank])
     assert unnamed_participants(kb, [event]) == []
+
+
+SCALES = [("trillion", 1e12), ("兆", 1e12), ("трлн", 1e12), ("триллион", 1e12), ("billion", 1e9), ("bn", 1e9),
+          ("milliard", 1e9), ("mrd", 1e9), ("bilh", 1e9), ("млрд", 1e9), ("миллиард", 1e9), ("million", 1e6),
+          ("mln", 1e6), ("mn", 1e6), ("milh", 1e6), ("млн", 1e6), ("миллион", 1e6), ("百万", 1e6), ("億", 1e8),
+          ("万", 1e4), ("thousand", 1e3), ("тыс", 1e3), ("мың", 1e3), ("千", 1e3)]
+TABLE_UNITS = [("unit: millions", 1e6), ("unit: million", 1e6), ("(百万円)", 1e6), ("単位:百万", 1e6), ("単位:億円", 1e8)]
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
+GROUPED_PREFIX = re.compile(r"\d{1,3}(?:,\d{3})+")     # "2,871" of a table row printed as "2,8712.2-30/10"
+
+
+def _readings(raw: str) -> set[float]:
+    """A number as written: thousands commas, or a decimal comma (21,4 Milliarden)."""
+    out = set()
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+        out.add(float(raw.replace(",", "")))
+    if raw.count(",") == 1:
+        out.add(float(raw.replace(",", ".")))
+    try:
+        out.add(float(raw.replace(",", "")))
+    except ValueError:
+        pass
+    return out
+
+
+def stated_values(text: str) -> set[float]:
+    """Every value the text states, as far as it can be read mechanically."""
+    t = re.sub(r"(\d), (\d{3})(?!\d)", r"\1,\2", text.replace("\u00a0", " ").replace("\u202f", " "))
+    units = [f for marker, f in TABLE_UNITS if marker in t.lower()]
+    values: set[float] = set()
+    raws = [(m.group(0), m.end()) for m in NUMBER.finditer(t)] + [(m.group(0), m.end()) for m in GROUPED_PREFIX.finditer(t)]
+    for raw, end in raws:
+        after = t[end:end + 22].lower()
+        for v in _readings(raw):
+            values.add(v)
+            values.update(v * f for f in units)
+            values.update(v * f for word, f in SCALES if 0 <= after.find(word) <= 14)
+    # compound forms: 1億2,000万円, 44億54百万円, 1 миллиарда 324 миллионов, 12 тыс. 594
+    for m in re.finditer(r"(\d[\d,.]*)億(?:(\d[\d,]*)万|(\d[\d,]*)百万)?", t):
+        v = float(m.group(1).replace(",", "")) * 1e8
+        v += float(m.group(2).replace(",", "")) * 1e4 if m.group(2) else 0
+        v += float(m.group(3).replace(",", "")) * 1e6 if m.group(3) else 0
+        values.add(v)
+    for m in re.finditer(r"(\d+)\s*(?:миллиард\w*|billion)\s+(\d+)\s*(?:миллион\w*|million)", t, re.I):
+        values.add(int(m.group(1)) * 1e9 + int(m.group(2)) * 1e6)
+    for m in re.finditer(r"(\d+)\s*тыс\.?\s*(\d+)", t):
+        values.add(int(m.group(1)) * 1e3 + int(m.group(2)))
+    return values
+
+
+def _amounts(record) -> list:
+    return list(getattr(record, "amounts", None) or []) + ([record.amount] if getattr(record, "amount", None) else [])
+
+
+def unstated_amounts(records) -> list[str]:
+    out = []
+    for r in records:
+        items = list(r.evidence)
+        for c in getattr(r, "conflicts", None) or []:
+            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        values = stated_values(" ".join(f"{e.quote} {e.note or ''}" for e in items))
+        for a in _amounts(r):
+            if not any(abs(v - a.value) <= abs(a.value) * 0.006 for v in values):
+                out.append(f"{r.id}: {a.value:,.0f} {a.currency}")
+    return out
+
+
+@pytest.mark.parametrize("text, value", [
+    ("供与限度額42億8,800万円", 4.288e9), ("44億54百万円の無償資金協力", 4.454e9), ("¥11.6bn (US$87.5mn)", 11.6e9),
+    ("21,4 Milliarden Yen", 21.4e9), ("1 миллиарда 324 миллионов йен", 1.324e9), ("12 тыс. 594 долларов", 12594),
+    ("157 с лишним миллионов долларов", 157e6), ("Total: 26,717 (Unit: millions of yen) Uzbekistan 10,534", 10.534e9),
+    ("供与限度額 126億9,200万円", 12.692e9), ("(供与限度総額687, 141米ドル)", 687141)])
+def test_stated_values_reads_the_forms_sources_use(text, value):
+    assert any(abs(v - value) <= value * 0.006 for v in stated_values(text))
+
+
+def test_every_amount_is_stated_by_the_quotes(kb):
+    records = list(kb.events.values()) + list(kb.projects.values()) + list(kb.aid_totals.values())
+    missing = unstated_amounts(records)
+    assert not missing, (f"{len(missing)} amount(s) that no quote of the record states (quote the sentence that "
+                         f"gives it, or drop it):\n" + "\n".join(missing))
+
+
+def test_the_amount_check_catches_a_sum_no_source_gives(kb):
+    """A total the curator added up (11.6 + 7.7 = 19.3 billion yen) is not stated by the quote."""
+    project = kb.projects["prj-uz-jbic-mufg-uzbektelecom"]
+    summed = project.model_copy(update={"amounts": [project.amounts[0].model_copy(update={"value": 19.3e9})]})
+    assert unstated_amounts([summed]) == ["prj-uz-jbic-mufg-uzbektelecom: 19,300,000,000 JPY"]
+    assert unstated_amounts([project]) == []
