@@ -13,7 +13,10 @@ An audit of a sample of records against their sources found cities that no cited
 * every amount of an event, project or aid total must be stated by its quotes: some number in them,
   read with the scale word after it (億, million, млрд, Milliarden, тыс. …) or the unit a table
   declares ("Unit: millions of yen", "(百万円)"), equals the amount to within 0.6 %.  So an amount
-  that was added up or converted by the curator, rather than read, is caught.
+  that was added up or converted by the curator, rather than read, is caught;
+* the year of every dated event and project must be stated: in a quote or locator (1998, '98年',
+  平成10年) or as the publication year of a cited source (a press release of '本30日') - unless
+  the record is marked `confidence: low` with a note saying where its date comes from.
 """
 
 from __future__ import annotations
@@ -223,3 +226,54 @@ def test_the_amount_check_catches_a_sum_no_source_gives(kb):
     summed = project.model_copy(update={"amounts": [project.amounts[0].model_copy(update={"value": 19.3e9})]})
     assert unstated_amounts([summed]) == ["prj-uz-jbic-mufg-uzbektelecom: 19,300,000,000 JPY"]
     assert unstated_amounts([project]) == []
+
+
+ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018}
+
+
+def stated_years(kb, record) -> set[int]:
+    items = list(record.evidence)
+    for c in getattr(record, "conflicts", None) or []:
+        items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+    years: set[int] = set()
+    for e in items:
+        text = f"{e.quote} {e.locator} {e.note or ''}"
+        years.update(int(y) for y in re.findall(r"(?<!\d)(19[4-9]\d|20[0-4]\d)(?!\d)", text))
+        years.update(1900 + int(y) if int(y) > 40 else 2000 + int(y) for y in re.findall(r"(?<!\d)(\d{2})年", text))
+        for era, base in ERAS.items():
+            years.update(base + (1 if n == "元" else int(n)) for n in re.findall(era + r"\s*(\d{1,2}|元)\s*年", text))
+        source = kb.sources.get(e.source)
+        if source is not None and source.published:
+            years.add(int(str(source.published)[:4]))
+    return years
+
+
+def _record_date(record) -> str | None:
+    if hasattr(record, "dates"):
+        return str(record.dates.signed or record.dates.start or "") if record.dates else None
+    return str(record.date) if record.date else None
+
+
+def unstated_years(kb, records) -> list[str]:
+    out = []
+    for r in records:
+        date = _record_date(r)
+        if not date or (r.confidence == "low" and r.confidence_note):
+            continue
+        if not {int(y) for y in re.findall(r"\d{4}", date)} & stated_years(kb, r):
+            out.append(f"{r.id}: {date}")
+    return out
+
+
+def test_every_dated_record_has_its_year_stated(kb):
+    missing = unstated_years(kb, list(kb.events.values()) + list(kb.projects.values()))
+    assert not missing, (f"{len(missing)} record(s) whose year no quote, locator or cited source's date gives "
+                         f"(quote it, or mark confidence low and say where the date comes from):\n" + "\n".join(missing))
+
+
+def test_the_year_check_catches_a_year_no_source_gives(kb):
+    event = kb.events["evt-2025-12-18-japarov-visit-japan-caj-summit"]
+    assert unstated_years(kb, [event]) == []
+    moved = event.model_copy(update={"date": "2024-12-18"})
+    assert unstated_years(kb, [moved]) == ["evt-2025-12-18-japarov-visit-japan-caj-summit: 2024-12-18"]
+    assert 1996 in stated_years(kb, kb.projects["prj-uz-regional-airports-modernization"])     # "96年12月"
