@@ -16,7 +16,10 @@ An audit of a sample of records against their sources found cities that no cited
   that was added up or converted by the curator, rather than read, is caught;
 * the year of every dated event and project must be stated: in a quote or locator (1998, '98年',
   平成10年) or as the publication year of a cited source (a press release of '本30日') - unless
-  the record is marked `confidence: low` with a note saying where its date comes from.
+  the record is marked `confidence: low` with a note saying where its date comes from;
+* the day of every event or project dated to the day must be stated the same way: the day number in
+  a quote or locator (本26日, 26 October, 26-го, 2015-10-26), or "today" (本日, сегодня …) in a quote
+  of a source published that day.
 """
 
 from __future__ import annotations
@@ -277,3 +280,33 @@ def test_the_year_check_catches_a_year_no_source_gives(kb):
     moved = event.model_copy(update={"date": "2024-12-18"})
     assert unstated_years(kb, [moved]) == ["evt-2025-12-18-japarov-visit-japan-caj-summit: 2024-12-18"]
     assert 1996 in stated_years(kb, kb.projects["prj-uz-regional-airports-modernization"])     # "96年12月"
+
+
+TODAY = re.compile(r"本日|今日|\btoday\b|сегодня|бүгүн|бүгін|heute", re.I)
+
+
+def unstated_days(kb, records) -> list[str]:
+    out = []
+    for r in records:
+        date = _record_date(r)
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+        if not m or (r.confidence == "low" and r.confidence_note):
+            continue
+        items = list(r.evidence)
+        for c in getattr(r, "conflicts", None) or []:
+            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        day = int(m.group(3))
+        stated = any(re.search(rf"(?<!\d)0?{day}(?!\d)", f"{e.quote} {e.locator} {e.note or ''}") or date in e.quote
+                     or (TODAY.search(e.quote) and kb.sources.get(e.source) is not None
+                         and str(kb.sources[e.source].published) == date)
+                     for e in items)
+        if not stated:
+            out.append(f"{r.id}: {date}")
+    return out
+
+
+def test_every_record_dated_to_the_day_has_its_day_stated(kb):
+    missing = unstated_days(kb, list(kb.events.values()) + list(kb.projects.values()))
+    assert not missing, (f"{len(missing)} record(s) dated to the day whose day no quote states (quote the line "
+                         f"that dates it, give only the month, or mark confidence low with the reason):\n"
+                         + "\n".join(missing))
