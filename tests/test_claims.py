@@ -19,7 +19,10 @@ An audit of a sample of records against their sources found cities that no cited
   the record is marked `confidence: low` with a note saying where its date comes from;
 * the day of every event or project dated to the day must be stated the same way: the day number in
   a quote or locator (本26日, 26 October, 26-го, 2015-10-26), or "today" (本日, сегодня …) in a quote
-  of a source published that day.
+  of a source published that day;
+* a quantity written in a title or summary (a number with a scale or unit - "US$1.3 billion",
+  "620 km", "65%" - or any number of 100 or more that is not a year) is stated by a quote too, so
+  the prose adds no figure the evidence lacks.
 """
 
 from __future__ import annotations
@@ -310,3 +313,50 @@ def test_every_record_dated_to_the_day_has_its_day_stated(kb):
     assert not missing, (f"{len(missing)} record(s) dated to the day whose day no quote states (quote the line "
                          f"that dates it, give only the month, or mark confidence low with the reason):\n"
                          + "\n".join(missing))
+
+
+PROSE_NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*\d|\d)(?![\w])\s*(billion|million|thousand|bn|km|%|per ?cent)?", re.I)
+PROSE_SCALE = {"billion": 1e9, "bn": 1e9, "million": 1e6, "thousand": 1e3}
+
+
+def unstated_prose_numbers(records) -> list[str]:
+    out = []
+    for r in records:
+        items = list(r.evidence)
+        for c in getattr(r, "conflicts", None) or []:
+            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        text = " ".join(f"{e.quote} {e.locator} {e.note or ''}" for e in items)
+        values = stated_values(text)
+        title = getattr(r, "title", None)
+        summary = getattr(r, "summary", None)
+        prose = " ".join(t for t in (title.en if title else None, summary.en if summary else None) if t)
+        for m in PROSE_NUMBER.finditer(prose):
+            raw, unit = m.group(1).rstrip(".,"), (m.group(2) or "").lower()
+            try:
+                value = float(raw.replace(",", ""))
+            except ValueError:
+                continue
+            is_year = "," not in raw and "." not in raw and 1900 <= value <= 2035
+            if not unit and (value < 100 or is_year):
+                continue
+            wanted = {value, value * PROSE_SCALE.get(unit, 1)}
+            if raw in text or any(abs(w - v) <= abs(w) * 0.006 for w in wanted for v in values if w):
+                continue
+            out.append(f"{r.id}: {m.group(0).strip()}")
+    return out
+
+
+def test_every_quantity_in_the_prose_is_stated_by_the_quotes(kb):
+    records = list(kb.events.values()) + list(kb.projects.values()) + list(kb.aid_totals.values())
+    missing = unstated_prose_numbers(records)
+    assert not missing, (f"{len(missing)} figure(s) in titles or summaries that no quote of the record gives "
+                         f"(quote it or take it out):\n" + "\n".join(missing))
+
+
+def test_the_prose_check_catches_a_figure_no_quote_gives(kb):
+    project = kb.projects["prj-tm-garabogaz-carbamide-plant"]
+    assert unstated_prose_numbers([project]) == []
+    embellished = project.model_copy(update={"summary": project.summary.model_copy(
+        update={"en": project.summary.en + " It employs 1,700 people on a 90 km site."})})
+    assert unstated_prose_numbers([embellished]) == ["prj-tm-garabogaz-carbamide-plant: 1,700",
+                                                     "prj-tm-garabogaz-carbamide-plant: 90 km"]
