@@ -360,3 +360,10 @@ def test_the_prose_check_catches_a_figure_no_quote_gives(kb):
         update={"en": project.summary.en + " It employs 1,700 people on a 90 km site."})})
     assert unstated_prose_numbers([embellished]) == ["prj-tm-garabogaz-carbamide-plant: 1,700",
                                                      "prj-tm-garabogaz-carbamide-plant: 90 km"]
+
+
+def test_the_day_check_catches_a_day_no_source_gives(kb):
+    event = kb.events["evt-2025-12-18-japarov-visit-japan-caj-summit"]
+    assert unstated_days(kb, [event]) == []
+    moved = event.model_copy(update={"date": "2025-12-16"})
+    assert unstated_days(kb, [moved]) == ["evt-2025-12-18-japarov-visit-japan-caj-summit: 2025-12-16"]
