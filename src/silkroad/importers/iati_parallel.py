@@ -110,7 +110,7 @@ def import_parallel(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Sum
     # (an executor, not a Pool: a worker that dies, e.g. killed for memory, breaks it with an error
     # instead of leaving its result pending forever)
     pool = ProcessPoolExecutor(info.jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_init_worker, initargs=(info, iati._lookups(con), writer.types))
+                               initializer=_init_worker, initargs=(info, iati._lookups(con), writer.arrow_types()))
     try:
         pending: collections.deque = collections.deque()
         chunks = iati._pieces(path, header, PARALLEL_CHUNK_BYTES)
