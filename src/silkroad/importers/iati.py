@@ -541,7 +541,7 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
 CHUNK_BYTES = 500_000
 DUCKDB_MEMORY = "32MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
 BATCH_ROWS = 5_000           # rows buffered per table before an Arrow insert
-CHUNK_QUEUE = 1
+CHUNK_QUEUE = 2
 READERS = 2                  # parsing threads; the chunks of one file alternate between them
 _ACT_END = b"</iati-activity>"
 _ROOT_END = b"</iati-activities>"
