@@ -68,11 +68,22 @@ def kb():
     return base
 
 
-def _evidence_text(record) -> str:
+@pytest.fixture(scope="module")
+def records(kb):
+    """Every event, project and aid total."""
+    return list(kb.events.values()) + list(kb.projects.values()) + list(kb.aid_totals.values())
+
+
+def evidence_items(record) -> list:
+    """A record's evidence and its conflicts' evidence: everything its claims may rest on."""
     items = list(record.evidence)
-    for c in record.conflicts:
+    for c in getattr(record, "conflicts", None) or []:
         items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
-    return " ".join(f"{e.quote or ''} {e.locator or ''}" for e in items).lower()
+    return items
+
+
+def _evidence_text(record) -> str:
+    return " ".join(f"{e.quote or ''} {e.locator or ''}" for e in evidence_items(record)).lower()
 
 
 def unsupported_cities(events) -> list[str]:
@@ -200,9 +211,7 @@ def _amounts(record) -> list:
 def unstated_amounts(records) -> list[str]:
     out = []
     for r in records:
-        items = list(r.evidence)
-        for c in getattr(r, "conflicts", None) or []:
-            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        items = evidence_items(r)
         values = stated_values(" ".join(f"{e.quote} {e.note or ''}" for e in items))
         for a in _amounts(r):
             if not any(abs(v - a.value) <= abs(a.value) * 0.006 for v in values):
@@ -219,8 +228,7 @@ def test_stated_values_reads_the_forms_sources_use(text, value):
     assert any(abs(v - value) <= value * 0.006 for v in stated_values(text))
 
 
-def test_every_amount_is_stated_by_the_quotes(kb):
-    records = list(kb.events.values()) + list(kb.projects.values()) + list(kb.aid_totals.values())
+def test_every_amount_is_stated_by_the_quotes(records):
     missing = unstated_amounts(records)
     assert not missing, (f"{len(missing)} amount(s) that no quote of the record states (quote the sentence that "
                          f"gives it, or drop it):\n" + "\n".join(missing))
@@ -238,9 +246,7 @@ ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018}
 
 
 def stated_years(kb, record) -> set[int]:
-    items = list(record.evidence)
-    for c in getattr(record, "conflicts", None) or []:
-        items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+    items = evidence_items(record)
     years: set[int] = set()
     for e in items:
         text = f"{e.quote} {e.locator} {e.note or ''}"
@@ -257,7 +263,8 @@ def stated_years(kb, record) -> set[int]:
 def _record_date(record) -> str | None:
     if hasattr(record, "dates"):
         return str(record.dates.signed or record.dates.start or "") if record.dates else None
-    return str(record.date) if record.date else None
+    date = getattr(record, "date", None)     # aid totals have a year, checked with their amount
+    return str(date) if date else None
 
 
 def unstated_years(kb, records) -> list[str]:
@@ -271,8 +278,8 @@ def unstated_years(kb, records) -> list[str]:
     return out
 
 
-def test_every_dated_record_has_its_year_stated(kb):
-    missing = unstated_years(kb, list(kb.events.values()) + list(kb.projects.values()))
+def test_every_dated_record_has_its_year_stated(kb, records):
+    missing = unstated_years(kb, records)
     assert not missing, (f"{len(missing)} record(s) whose year no quote, locator or cited source's date gives "
                          f"(quote it, or mark confidence low and say where the date comes from):\n" + "\n".join(missing))
 
@@ -295,9 +302,7 @@ def unstated_days(kb, records) -> list[str]:
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date or "")
         if not m or (r.confidence == "low" and r.confidence_note):
             continue
-        items = list(r.evidence)
-        for c in getattr(r, "conflicts", None) or []:
-            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        items = evidence_items(r)
         day = int(m.group(3))
         stated = any(re.search(rf"(?<!\d)0?{day}(?!\d)", f"{e.quote} {e.locator} {e.note or ''}") or date in e.quote
                      or (TODAY.search(e.quote) and kb.sources.get(e.source) is not None
@@ -308,8 +313,8 @@ def unstated_days(kb, records) -> list[str]:
     return out
 
 
-def test_every_record_dated_to_the_day_has_its_day_stated(kb):
-    missing = unstated_days(kb, list(kb.events.values()) + list(kb.projects.values()))
+def test_every_record_dated_to_the_day_has_its_day_stated(kb, records):
+    missing = unstated_days(kb, records)
     assert not missing, (f"{len(missing)} record(s) dated to the day whose day no quote states (quote the line "
                          f"that dates it, give only the month, or mark confidence low with the reason):\n"
                          + "\n".join(missing))
@@ -322,9 +327,7 @@ PROSE_SCALE = {"billion": 1e9, "bn": 1e9, "million": 1e6, "thousand": 1e3}
 def unstated_prose_numbers(records) -> list[str]:
     out = []
     for r in records:
-        items = list(r.evidence)
-        for c in getattr(r, "conflicts", None) or []:
-            items.extend(c.evidence if isinstance(c.evidence, list) else [c.evidence])
+        items = evidence_items(r)
         text = " ".join(f"{e.quote} {e.locator} {e.note or ''}" for e in items)
         values = stated_values(text)
         title = getattr(r, "title", None)
@@ -346,8 +349,7 @@ def unstated_prose_numbers(records) -> list[str]:
     return out
 
 
-def test_every_quantity_in_the_prose_is_stated_by_the_quotes(kb):
-    records = list(kb.events.values()) + list(kb.projects.values()) + list(kb.aid_totals.values())
+def test_every_quantity_in_the_prose_is_stated_by_the_quotes(records):
     missing = unstated_prose_numbers(records)
     assert not missing, (f"{len(missing)} figure(s) in titles or summaries that no quote of the record gives "
                          f"(quote it or take it out):\n" + "\n".join(missing))
