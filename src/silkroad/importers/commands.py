@@ -75,8 +75,9 @@ def _make_command(dataset: str):
     if dataset == "iati":
         command = click.option(
             "--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-            help="Parse and map a large file (16 MB or more) in N worker processes: about 1.5x faster with 2, "
-                 "but each worker needs about 100 MB more memory.")(command)
+            help="Parse and map a large file (16 MB or more) in N worker processes. Faster on machines with more "
+                 "than 2 cores (the default pass already parses on a second core); each worker needs about 100 MB "
+                 "more memory.")(command)
     return command
 
 
