@@ -129,6 +129,29 @@ def test_crs_unknown_codes_warn_and_keep_the_row(db: Path, tmp_path: Path):
     assert f"{path}:4: field RecipientCode: unknown OECD DAC recipient code '1234' (row kept)" in result.output
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_crs_rows_keep_their_line_across_empty_lines(db: Path, tmp_path: Path, encoding: str):
+    """DuckDB's reader skips empty lines; each row still cites the line it is on (single, adjacent and
+    trailing empty lines, CRLF file, UTF-8 and UTF-16)."""
+    rows = crs_rows(30)
+    lines = ["|".join(CRS_COLUMNS)]
+    where = {}                                  # CrsID -> its line in the file
+    for n, r in enumerate(rows):
+        if n in (3, 10, 11, 12, 25):            # empty lines before these rows
+            lines.append("")
+        lines.append("|".join(r))
+        where[r[5]] = len(lines)
+    lines += ["", ""]
+    path = tmp_path / "CRS gaps.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    result = run(db, "import", "crs", str(path))
+    assert result.exit_code == 0 and "read 30, imported 30" in result.output, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    got = dict(con.execute("SELECT crs_id, line FROM crs_rows").fetchall())
+    con.close()
+    assert got == where
+
+
 def test_crs_wrong_column_count_names_file_line_and_field(db: Path, tmp_path: Path):
     rows = crs_rows(5)
     rows[3] = rows[3][:20]

@@ -730,18 +730,85 @@ def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def line_count(path: Path, encoding: str = "utf-8") -> int:
+    """The number of lines of a text file (a last line without a line break counts), at memory speed."""
+    nl = "\n".encode("utf-16-le") if encoding == "utf-16" else b"\n"
+    count, last = 0, b""
+    with path.open("rb") as f:
+        if encoding == "utf-16" and f.read(2) == b"\xfe\xff":
+            nl = "\n".encode("utf-16-be")
+        f.seek(0)
+        while chunk := f.read(1 << 24):                 # an even size: UTF-16 characters never straddle two
+            count += chunk.count(nl)
+            last = chunk[-len(nl):]
+    return count + (1 if last and last != nl else 0)
+
+
+def empty_lines(path: Path, encoding: str = "utf-8") -> list[int]:
+    """The numbers of the empty lines of a text file (which DuckDB's reader skips), found by a search of
+    the raw bytes (called only when the file has more lines than rows)."""
+    import mmap
+
+    nl = "\n".encode("utf-16-le") if encoding == "utf-16" else b"\n"
+    with path.open("rb") as f:
+        if path.stat().st_size == 0:
+            return []
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if encoding == "utf-16" and data[:2] == b"\xfe\xff":         # big-endian UTF-16
+                nl = "\n".encode("utf-16-be")
+            cr = nl.replace(b"\n", b"\r")
+            step = len(nl)
+            found = set()
+            for pattern in (nl + nl, nl + cr + nl):                 # LF LF, or LF CR LF (CRLF files)
+                pos = data.find(pattern)
+                while pos != -1:
+                    if pos % step == 0 or step == 1:
+                        found.add(pos)
+                    pos = data.find(pattern, pos + step)
+            if not found:
+                return []
+            lines, counted, last = [], 0, 0
+            for pos in sorted(found):                               # line of the empty line after pos
+                counted += data[last:pos + step].count(nl)         # only when the file has empty lines
+                last = pos + step
+                lines.append(counted + 1)
+            return lines
+
+
 def stage_csv(con: duckdb.DuckDBPyConnection, table: str, reader_sql: str, columns: Sequence[str],
-              path: Path, names: Sequence[str], first_row_line: int) -> str:
+              path: Path, names: Sequence[str], first_row_line: int, encoding: str = "utf-8") -> str:
     """Read ``columns`` of a delimited file into a temporary table in file order (DuckDB keeps insertion
     order, so the rows' rowids are consecutive) and return a subquery over it with each row's file
     ``line`` (``first_row_line`` for the first row).  A ``row_number()`` window would give the same numbers
-    but run the whole pipeline after it on one thread."""
+    but run the whole pipeline after it on one thread.
+
+    DuckDB's reader skips empty lines; when the file has some, each row's line is shifted by the number
+    of empty lines before it (an as-of join on a small table of thresholds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     quoted = ", ".join(f'"{c}"' for c in columns)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {quoted} FROM {reader_sql}")
-    except duckdb.Error as exc:
-        raise csv_failure(exc, path, names) from None
-    return f"(SELECT rowid - (SELECT min(rowid) FROM {table}) + {first_row_line} AS line, * FROM {table})"
+    with ThreadPoolExecutor(1) as pool:
+        lines = pool.submit(line_count, path, encoding)     # counted while DuckDB reads (it releases the GIL)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {quoted} FROM {reader_sql}")
+        except duckdb.Error as exc:
+            raise csv_failure(exc, path, names) from None
+        lines = lines.result()
+    numbered = f"SELECT rowid - (SELECT min(rowid) FROM {table}) AS i, * FROM {table}"
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    gaps = []
+    if lines != rows + first_row_line - 1:          # more lines than rows: look for the empty ones
+        gaps = [n for n in empty_lines(path, encoding) if n >= first_row_line]
+    if not gaps:
+        return f"(SELECT i + {first_row_line} AS line, * EXCLUDE (i) FROM ({numbered}))"
+    # the j-th empty line (1-based) at file line E moves every row from index E - first_row_line - (j - 1) on
+    thresholds: dict[int, int] = {}
+    for j, e in enumerate(gaps):            # adjacent empty lines share a threshold: keep the larger count
+        thresholds[e - first_row_line - j] = j + 1
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_gaps (t BIGINT, k BIGINT)")
+    con.executemany(f"INSERT INTO {table}_gaps VALUES (?, ?)", sorted(thresholds.items()))
+    return (f"(SELECT s.i + {first_row_line} + coalesce(g.k, 0) AS line, s.* EXCLUDE (i) "
+            f"FROM ({numbered}) s ASOF LEFT JOIN {table}_gaps g ON s.i >= g.t)")
 
 
 def grouped_warnings(con: duckdb.DuckDBPyConnection, summary: Summary, sql: str, field: str,
