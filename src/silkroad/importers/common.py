@@ -79,17 +79,14 @@ FROM crs_rows c;
 CREATE OR REPLACE VIEW all_amounts AS
 SELECT * FROM amounts
 UNION ALL BY NAME
-SELECT 'project' AS record_kind, id AS record_id, 0 AS seq, commitment AS value, 'USD' AS currency,
-       'commitment' AS kind, year, false AS fiscal_year, false AS approximate,
-       'OECD CRS USD_Commitment (USD million x 1,000,000, current prices)' AS note, commitment AS value_usd,
-       1.0 AS usd_rate
-FROM crs_rows WHERE commitment IS NOT NULL
-UNION ALL BY NAME
-SELECT 'project' AS record_kind, id AS record_id, 1 AS seq, disbursement AS value, 'USD' AS currency,
-       'disbursement' AS kind, year, false AS fiscal_year, false AS approximate,
-       'OECD CRS USD_Disbursement (USD million x 1,000,000, current prices)' AS note, disbursement AS value_usd,
-       1.0 AS usd_rate
-FROM crs_rows WHERE disbursement IS NOT NULL
+SELECT 'project' AS record_kind, record_id, seq, value, 'USD' AS currency, kind, year, false AS fiscal_year,
+       false AS approximate, 'OECD CRS ' || field || ' (USD million x 1,000,000, current prices)' AS note,
+       value AS value_usd, 1.0 AS usd_rate
+FROM (SELECT c.id AS record_id, c.year, k.seq, k.kind, k.field,
+             CASE k.seq WHEN 0 THEN c.commitment ELSE c.disbursement END AS value
+      FROM crs_rows c,
+           (VALUES (0, 'commitment', 'USD_Commitment'), (1, 'disbursement', 'USD_Disbursement')) k(seq, kind, field))
+WHERE value IS NOT NULL
 UNION ALL BY NAME
 SELECT 'project' AS record_kind, project_id AS record_id, seq, value, currency, type AS kind, year,
        false AS fiscal_year, false AS approximate,
@@ -148,6 +145,14 @@ class FileInfo:
     sha256: str
     size: int
     jobs: int = 1           # processes that may read it (IATI: --jobs)
+    line_feeds: int = 0     # b"\n" bytes, counted while hashing
+    tail: bytes = b""       # the last two bytes
+
+    def line_count(self, encoding: str = "utf-8") -> int:
+        """Lines in the file (a last line without a line break counts).  In UTF-16 a stray 0x0A byte inside
+        another character is counted too: an overcount only makes ``stage_csv`` look for empty lines."""
+        ends = self.tail.endswith(b"\n") or (encoding == "utf-16" and self.tail == b"\n\x00")    # BE, LE
+        return self.line_feeds + (0 if ends else 1)
 
     @property
     def import_id(self) -> str:
@@ -235,11 +240,14 @@ def inspect_file(dataset: str, path: str | os.PathLike) -> FileInfo:
     size = p.stat().st_size
     if size == 0:
         raise DataError("the file is empty", p)
-    digest = hashlib.sha256()
+    digest, line_feeds, tail = hashlib.sha256(), 0, b""
     with p.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    return FileInfo(dataset, p, digest.hexdigest(), size)     # messages name the path as it was given
+            line_feeds += chunk.count(b"\n")
+            tail = (tail + chunk)[-2:]
+    # messages name the path as it was given
+    return FileInfo(dataset, p, digest.hexdigest(), size, line_feeds=line_feeds, tail=tail)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -730,20 +738,6 @@ def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def line_count(path: Path, encoding: str = "utf-8") -> int:
-    """The number of lines of a text file (a last line without a line break counts), at memory speed."""
-    nl = "\n".encode("utf-16-le") if encoding == "utf-16" else b"\n"
-    count, last = 0, b""
-    with path.open("rb") as f:
-        if encoding == "utf-16" and f.read(2) == b"\xfe\xff":
-            nl = "\n".encode("utf-16-be")
-        f.seek(0)
-        while chunk := f.read(1 << 24):                 # an even size: UTF-16 characters never straddle two
-            count += chunk.count(nl)
-            last = chunk[-len(nl):]
-    return count + (1 if last and last != nl else 0)
-
-
 def empty_lines(path: Path, encoding: str = "utf-8") -> list[int]:
     """The numbers of the empty lines of a text file (which DuckDB's reader skips), found by a search of
     the raw bytes (called only when the file has more lines than rows)."""
@@ -776,7 +770,7 @@ def empty_lines(path: Path, encoding: str = "utf-8") -> list[int]:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, table: str, reader_sql: str, columns: Sequence[str],
-              path: Path, names: Sequence[str], first_row_line: int, encoding: str = "utf-8") -> str:
+              info: FileInfo, names: Sequence[str], first_row_line: int, encoding: str = "utf-8") -> str:
     """Read ``columns`` of a delimited file into a temporary table in file order (DuckDB keeps insertion
     order, so the rows' rowids are consecutive) and return a subquery over it with each row's file
     ``line`` (``first_row_line`` for the first row).  A ``row_number()`` window would give the same numbers
@@ -784,21 +778,16 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: str, reader_sql: str, colum
 
     DuckDB's reader skips empty lines; when the file has some, each row's line is shifted by the number
     of empty lines before it (an as-of join on a small table of thresholds)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     quoted = ", ".join(f'"{c}"' for c in columns)
-    with ThreadPoolExecutor(1) as pool:
-        lines = pool.submit(line_count, path, encoding)     # counted while DuckDB reads (it releases the GIL)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {quoted} FROM {reader_sql}")
-        except duckdb.Error as exc:
-            raise csv_failure(exc, path, names) from None
-        lines = lines.result()
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {quoted} FROM {reader_sql}")
+    except duckdb.Error as exc:
+        raise csv_failure(exc, info.path, names) from None
     numbered = f"SELECT rowid - (SELECT min(rowid) FROM {table}) AS i, * FROM {table}"
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     gaps = []
-    if lines != rows + first_row_line - 1:          # more lines than rows: look for the empty ones
-        gaps = [n for n in empty_lines(path, encoding) if n >= first_row_line]
+    if info.line_count(encoding) != rows + first_row_line - 1:      # more lines than rows: find the empty ones
+        gaps = [n for n in empty_lines(info.path, encoding) if n >= first_row_line]
     if not gaps:
         return f"(SELECT i + {first_row_line} AS line, * EXCLUDE (i) FROM ({numbered}))"
     # the j-th empty line (1-based) at file line E moves every row from index E - first_row_line - (j - 1) on

@@ -85,7 +85,7 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
     sector_group = _SECTOR_GROUP_SQL.replace("r.sector_code", _col(cols, "SectorCode")).replace("r.purpose_code", purpose)
     # 1. DuckDB's reader, only the columns used, into memory in file order (line 1 is the header)
     staged = stage_csv(con, "crs_stage", read_csv_sql(path, names, encoding),
-                       [c for c in names if c in REQUIRED or c in OPTIONAL], path, names, first_row_line=2, encoding=encoding)
+                       [c for c in names if c in REQUIRED or c in OPTIONAL], info, names, first_row_line=2, encoding=encoding)
     progress(int(info.size * 0.4), info.size, "writing")
     # 2. ONE write: every derived value computed in the SELECT, each CRS row stored once in crs_rows (the
     #    all_* views show it as a project with its amounts, evidence and ids).  The id is the file's hash and

@@ -68,7 +68,7 @@ def import_gdelt(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summar
     # ONE pass over the file: DuckDB's reader, only the columns used, into memory in file order; then the
     # codes are mapped in a parallel pass over the staged rows
     staged = stage_csv(con, "gd_stage", read_csv_sql(path, names, encoding), [c for c in USED if c in names],
-                       path, names, first_row_line=1, encoding=encoding)
+                       info, names, first_row_line=1, encoding=encoding)
     missing = "".join(f", NULL AS {c}" for c in USED if c not in names)
     try:
         con.execute(f"""
