@@ -1,10 +1,10 @@
 """Benchmark: `silkroad import iati` against a bare lxml iterparse pass over the same file.
 
-    .venv/bin/python bench/bench_import_iati.py [--mb 200] [--repeat 2]
+    .venv/bin/python bench/bench_import_iati.py [--mb 200] [--repeat 3] [--warmup 1]
 
 Builds a large IATI file by repeating the real activities of
 ../shared/data/real/iati_activities with new iati-identifiers, then, in this
-one process and interleaved (best of ``--repeat``), times
+one process, after ``--warmup`` untimed rounds, times ``--repeat`` rounds of
 
 * the bare pass: ``iterparse`` over every element with the importer's hardened
   parser options, each element cleared at its end and finished activities
@@ -14,6 +14,9 @@ one process and interleaved (best of ``--repeat``), times
 * the full import into a fresh copy of a built database, serial (the default: one process, a
   reader thread parses chunks while the main thread maps them) and with ``--jobs 2`` (two forked
   worker processes parse and map, the importer writes; ``silkroad/importers/iati_parallel.py``).
+
+Each ratio is given twice: best time against best time, and the median over rounds of the ratio
+within a round (steadier on a shared machine whose speed drifts between rounds).
 
 Peak memory is measured in separate child processes (``ru_maxrss`` of a fresh
 interpreter that runs only the bare pass, or only the import), so the two do
@@ -28,6 +31,7 @@ import json
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,6 +88,11 @@ def bare_iterparse_tag(path: Path) -> int:
     return n
 
 
+def ratio_median(base: list[float], ours: list[float]) -> float:
+    """The median over rounds of (baseline time / our time) within the same round."""
+    return statistics.median(b / o for b, o in zip(base, ours))
+
+
 def run_import(xml: Path, template_db: Path, db: Path, jobs: int = 1):
     from silkroad.importers import common
 
@@ -123,7 +132,8 @@ def peak_in_child(kind: str, xml: Path, template_db: Path, db: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=200, help="size of the generated file in MB (default 200)")
-    ap.add_argument("--repeat", type=int, default=2, help="timed rounds; the best of each is kept (default 2)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed rounds (default 3)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed rounds first (default 1)")
     ap.add_argument("--child", nargs=4, metavar=("KIND", "XML", "TEMPLATE_DB", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -141,35 +151,41 @@ def main() -> None:
         print(f"input: {n} activities, {size:.0f} MB (built in {time.perf_counter() - t:.1f}s)")
         template = tmp / "template.duckdb"
         store.build(template, [ROOT / "tests" / "fixtures" / "kb_small"])
-        best = {"bare": float("inf"), "bare_tag": float("inf"), "import-1": float("inf"),
-                "import-2": float("inf")}
+        kinds = ("bare", "bare_tag", "import-1", "import-2")
+        times: dict[str, list[float]] = {k: [] for k in kinds}
         s = None
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            assert bare_iterparse(xml) == n
-            best["bare"] = min(best["bare"], time.perf_counter() - t)
-            t = time.perf_counter()
-            assert bare_iterparse_tag(xml) == n
-            best["bare_tag"] = min(best["bare_tag"], time.perf_counter() - t)
-            for jobs in (1, 2):
+        # one untimed round first (the first pass over a fresh file and a fresh heap is slower), then the
+        # timed rounds, each kind once per round, so that a slow spell of this shared machine hits a round
+        # rather than one side
+        for rnd in range(args.warmup + args.repeat):
+            for kind in kinds:
                 t = time.perf_counter()
-                s = run_import(xml, template, tmp / "kb.duckdb", jobs)
-                best[f"import-{jobs}"] = min(best[f"import-{jobs}"], time.perf_counter() - t)
-                assert s.rows_imported == n, s.text()
-        base, base_tag = best["bare"], best["bare_tag"]
+                if kind == "bare":
+                    assert bare_iterparse(xml) == n
+                elif kind == "bare_tag":
+                    assert bare_iterparse_tag(xml) == n
+                else:
+                    s = run_import(xml, template, tmp / "kb.duckdb", int(kind[-1]))
+                    assert s.rows_imported == n, s.text()
+                if rnd >= args.warmup:
+                    times[kind].append(time.perf_counter() - t)
+        print("rounds (s):  " + "  ".join(f"{k} {' '.join(f'{x:.1f}' for x in v)}" for k, v in times.items()))
+        base, base_tag = min(times["bare"]), min(times["bare_tag"])
         print(f"baseline lxml iterparse, every element:  {base:.1f}s, {size / base:.1f} MB/s")
         print(f"baseline lxml iterparse, tag filter:     {base_tag:.1f}s, {size / base_tag:.1f} MB/s")
-        bare_peak = peak_in_child("bare", xml, template, tmp / "kb-child.duckdb")["peak_mb"]
         for jobs in (1, 2):
-            ours = best[f"import-{jobs}"]
+            mine = times[f"import-{jobs}"]
+            ours = min(mine)
             print(f"silkroad import iati --jobs {jobs}:           {ours:.1f}s, {size / ours:.1f} MB/s, "
                   f"{n / ours:,.0f} activities/s ({s.details.get('transactions')} transactions)")
-            print(f"  ratio (import / bare iterparse throughput): {base / ours:.2f}  (target >= 0.8); "
-                  f"against the tag-filtered pass: {base_tag / ours:.2f}")
+            print(f"  ratio (import / bare iterparse throughput): best {base / ours:.2f}, median of rounds "
+                  f"{ratio_median(times['bare'], mine):.2f}  (target >= 0.8); against the tag-filtered pass: "
+                  f"best {base_tag / ours:.2f}")
             peak = peak_in_child(f"import-{jobs}", xml, template, tmp / "kb-child.duckdb")
             extra = (f" + {jobs} worker processes of at most {peak['worker_peak_mb']:.0f} MB each (forked: pages "
                      f"shared with the importer count in both)" if jobs > 1 else "")
             print(f"  peak RSS: importing process {peak['peak_mb']:.0f} MB{extra} (target <= 300 MB)")
+        bare_peak = peak_in_child("bare", xml, template, tmp / "kb-child.duckdb")["peak_mb"]
         print(f"peak RSS of the bare iterparse: {bare_peak:.0f} MB")
 
 

@@ -163,6 +163,25 @@ def test_crs_wrong_column_count_names_file_line_and_field(db: Path, tmp_path: Pa
     assert dump(db) == before
 
 
+@pytest.mark.parametrize("line_break", ["\r\n", "\n"])
+def test_crs_line_break_inside_a_field_is_an_error_at_its_line(db: Path, tmp_path: Path, line_break: str):
+    """CRS text is read unquoted, so a description broken over two lines (even in quotes) cannot shift the
+    line numbers of later rows: it is refused at the line where the broken row goes on."""
+    rows = crs_rows(4)
+    rows[1][-1] = f'"first half{line_break}second half"'     # data row 2: lines 3 and 4 of the file
+    path = write_crs(tmp_path / "crs.txt", rows)
+    before = dump(db)
+    result = run(db, "import", "crs", str(path))
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1
+    if line_break == "\r\n":      # a whole CRLF: the row ends there, the next line has one column
+        assert f"{path}:4: field DonorCode: wrong number of columns: expected 36, found 1" in output
+        assert "a line break inside a text field ends the row there" in output
+    else:                          # a bare LF in a CRLF file: DuckDB gives no line, the importer finds it
+        assert f"{path}:3: field LongDescription: a line feed without a carriage return" in output
+    assert dump(db) == before
+
+
 def test_crs_wrong_encoding_and_missing_columns(db: Path, tmp_path: Path):
     rows = crs_rows(2)
     rows[1][33] = "Réseau électrique"

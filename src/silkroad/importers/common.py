@@ -663,13 +663,45 @@ def csv_failure(exc: Exception, path: Path, columns: Sequence[str] | None = None
         expected, found = int(m.group(1)), int(m.group(2))
         field = columns[found] if columns and found < expected else (
             columns[-1] if columns else None)
-        return DataError(f"wrong number of columns: expected {expected}, found {found}", path, line,
+        hint = (" (fields are not quoted in this format: a line break inside a text field ends the row there)"
+                 if found < expected else "")
+        return DataError(f"wrong number of columns: expected {expected}, found {found}{hint}", path, line,
                          field or "columns")
+    if "reached an invalid state" in text and "new_line = \\r\\n" in text:
+        m = re.search(r"delimiter = (\S+)", text)
+        delim = {"\\t": "\t"}.get(m.group(1), m.group(1)) if m else "|"
+        found = _bare_line_feed(path, delim)
+        if found is not None:
+            line, column = found
+            field = columns[column] if columns and column < len(columns) else None
+            return DataError("a line feed without a carriage return in a file whose lines end in CR LF "
+                             "(a line break inside a text field? fields are not quoted in this format)",
+                             path, line, field or "line break")
     if "unicode" in text.lower() or "utf-8" in text.lower() or "encoding" in text.lower():
         return DataError("wrong encoding: the file is not valid UTF-8 (or UTF-16 with a BOM); "
                          "re-save it as UTF-8", path, line, "encoding")
     first = next((ln for ln in text.splitlines() if ln.strip()), text)
     return DataError(f"cannot read the file: {first}", path, line)
+
+
+def _bare_line_feed(path: Path, delim: str) -> tuple[int, int] | None:
+    """The line of the first line feed not preceded by a carriage return, and the number of the column it is
+    in (0 = the first), in a UTF-8 or UTF-16 (with BOM) file."""
+    import mmap
+
+    with path.open("rb") as f:
+        if path.stat().st_size == 0:
+            return None
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2], "utf-8")
+            nl, cr, sep = "\n".encode(codec), "\r".encode(codec), delim.encode(codec)
+            pos = data.find(nl)
+            while pos != -1:
+                if pos % len(nl) == 0 and data[pos - len(cr):pos] != cr:
+                    start = data.rfind(nl, 0, pos) + len(nl)          # where the broken row begins
+                    return data[:pos].count(nl) + 1, data[start:pos].count(sep)
+                pos = data.find(nl, pos + 1)
+    return None
 
 
 def sniff_encoding(path: Path) -> str:

@@ -453,10 +453,20 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     header = _chunk_header(path)
     # bounded memory: a small DuckDB buffer pool (the transaction spills beside the database), one DuckDB
     # thread (the other core parses), allocator caches returned early.  Left set for the rest of the
-    # command (linking, COMMIT): the connection is the import's own and is closed after it.
+    # command (the connection is the import's own and is closed after it), except that linking and COMMIT
+    # get a larger one (DUCKDB_MEMORY_AFTER): with a large file's rows held by the open transaction, 32 MB is too
+    # little for the linking joins (seen on 1 GB: "failed to pin block").
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
+    try:
+        _import(con, info, summary, progress, header)
+    finally:
+        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_AFTER}'")
+
+
+def _import(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress,
+            header: bytes | None) -> None:
     if header is not None and iati_parallel.usable(info):
         try:
             iati_parallel.import_parallel(con, info, summary, progress, header)
@@ -540,6 +550,7 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
 
 CHUNK_BYTES = 500_000
 DUCKDB_MEMORY = "32MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
+DUCKDB_MEMORY_AFTER = "96MB"   # ... and for the linking and COMMIT that follow it
 BATCH_ROWS = 5_000           # rows buffered per table before an Arrow insert
 CHUNK_QUEUE = 2
 READERS = 2                  # parsing threads; the chunks of one file alternate between them
