@@ -175,6 +175,31 @@ def test_failure_mid_file_leaves_the_database_unchanged(db: Path, real_data: Pat
     assert dump(db) == before
 
 
+def test_linking_and_commit_get_a_larger_pool_than_the_parse(db: Path, real_data: Path, monkeypatch):
+    """The parse runs in a small DuckDB pool; linking and COMMIT, with the file's rows in the open transaction,
+    need more (on 1 GB a 32 MB pool failed to pin a block).  Scaled down: a 2 MB pool for the real file."""
+    from silkroad.importers import iati
+
+    monkeypatch.setattr(iati, "DUCKDB_MEMORY", "2MB")
+    result = run(db, "import", "iati", str(real_data / DPORTAL))
+    assert result.exit_code == 0 and "read 208, imported 208" in result.output, result.output
+
+
+@pytest.mark.parametrize("during, after", [("2MB", "2MB"),      # enough for the parse, not for what follows
+                                           ("1MB", "96MB")])    # not enough for the parse itself
+def test_out_of_memory_is_reported_as_such_and_changes_nothing(db: Path, real_data: Path, monkeypatch,
+                                                               during: str, after: str):
+    from silkroad.importers import iati
+
+    monkeypatch.setattr(iati, "DUCKDB_MEMORY", during)
+    monkeypatch.setattr(iati, "DUCKDB_MEMORY_AFTER", after)
+    before = dump(db)
+    result = run(db, "import", "iati", str(real_data / DPORTAL))
+    # DuckDB's own reason, not a later statement's "transaction is aborted"
+    assert result.exit_code == 1 and "Out of Memory Error" in result.output, result.output
+    assert dump(db) == before
+
+
 def test_build_keeps_imports_and_unlink(db: Path, real_data: Path):
     assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
     imported = dump(db)

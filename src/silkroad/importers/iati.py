@@ -459,10 +459,8 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
-    try:
-        _import(con, info, summary, progress, header)
-    finally:
-        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_AFTER}'")
+    _import(con, info, summary, progress, header)
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_AFTER}'")
 
 
 def _import(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary, progress: Progress,
