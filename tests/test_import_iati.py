@@ -131,6 +131,27 @@ def test_mofa_yen_as_usd_is_a_located_warning(db: Path, real_data: Path):
     con.close()
 
 
+def test_elements_without_a_code_are_located_warnings(imported, real_data: Path):
+    """The real d-portal file has DAC sectors and a recipient country without a code: the warning says the
+    code is missing (not "unknown code None") at the first such element's line, with how many there are."""
+    from lxml import etree
+
+    missing: dict[str, list[int]] = defaultdict(list)
+    for el in etree.parse(str(real_data / DPORTAL)).iter("sector", "recipient-country"):
+        # the activity's own (a transaction may have sectors too; the importer reads the activity's)
+        if el.getparent().tag == "iati-activity" and not el.get("code") and el.get("vocabulary", "1") == "1":
+            missing[el.tag].append(el.sourceline)
+    assert set(missing) == {"sector", "recipient-country"}, "the file was expected to have both"
+    path, result = imported
+    con = duckdb.connect(str(path), read_only=True)
+    got = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT field, line, count FROM import_warnings WHERE message LIKE '% without a code (row kept)'").fetchall()}
+    con.close()
+    assert got == {f"{tag}/@code": (min(lines), len(lines)) for tag, lines in missing.items()}
+    for tag, lines in missing.items():
+        assert f"{real_data / DPORTAL}:{min(lines)}: field {tag}/@code: {tag} without a code" in result.output
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

@@ -324,7 +324,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
         if kind == "country":
             code = (code or "").upper()
             if code not in ctx.countries:
-                s.warn(el.sourceline + off, "recipient-country/@code", f"unknown country code {code!r} (row kept)")
+                s.warn(el.sourceline + off, "recipient-country/@code",
+                       f"unknown country code {code!r} (row kept)" if code else "recipient-country without a code (row kept)")
             countries.append(code)
         out.append((pid, kind, code, vocab, _float(pct), iid))
     recipient = countries[0] if len(countries) == 1 else None
@@ -338,7 +339,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
         if vocab == "1":
             name = ctx.sectors.get(code or "")
             if name is None:
-                s.warn(el.sourceline + off, "sector/@code", f"unknown DAC purpose code {code!r} (row kept)")
+                s.warn(el.sourceline + off, "sector/@code",
+                       f"unknown DAC purpose code {code!r} (row kept)" if code else "sector without a code (row kept)")
             elif best is None or (pct_f or 0) > (best[1] or 0):
                 best = (code, pct_f)
         elif vocab == "2":
@@ -394,7 +396,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
             if ttype in letters:
                 ttype = letters[ttype]
             if ttype not in ttypes:
-                s.warn(tline, "transaction-type/@code", f"unknown transaction type {ttype!r} (row kept)")
+                s.warn(tline, "transaction-type/@code", f"unknown transaction type {ttype!r} (row kept)" if ttype
+                       else "transaction without a transaction-type code (row kept)")
             value = _float(raw_value)
             if value is None:
                 s.warn(tline, "transaction/value",
