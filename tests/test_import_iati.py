@@ -152,6 +152,29 @@ def test_elements_without_a_code_are_located_warnings(imported, real_data: Path)
         assert f"{real_data / DPORTAL}:{min(lines)}: field {tag}/@code: {tag} without a code" in result.output
 
 
+def test_flagged_amount_is_listed_but_not_summed(imported):
+    """MOFA's 200,000,000,000 'USD' commitment (yen, by the look of it) stays on its project with a note, and
+    `stats` leaves it out of the sums and counts it as implausible, instead of a 200-billion-dollar total."""
+    db, _ = imported
+    con = duckdb.connect(str(db), read_only=True)
+    # stats counts an imported copy of a curated project once (as the curated one): linked ones are left out
+    kept, flagged = con.execute(
+        "SELECT sum(value_usd) FILTER (WHERE abs(value_usd) <= 1e10), count(*) FILTER (WHERE abs(value_usd) > 1e10) "
+        "FROM transactions WHERE type_code = '2' AND project_id NOT IN (SELECT project_id FROM project_links)"
+    ).fetchone()
+    con.close()
+    assert flagged == 1
+    stats = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+    iati_row = next(r for r in stats if r["origin"] == "iati")
+    assert iati_row["implausible"] == 1
+    assert iati_row["commitment_usd"] == pytest.approx(kept, abs=0.01)
+    assert all(r["implausible"] == 0 for r in stats if r["origin"] != "iati")
+    listed = json.loads(run(db, "projects", "--origin", "iati", "--format", "json").output)
+    [mofa] = [p for p in listed if p["id"] == "iati:XM-DAC-701-2-2020003078"]
+    [amount] = mofa["amounts"]
+    assert amount["value"] == 200_000_000_000 and "left out of sums" in amount["note"]
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

@@ -279,8 +279,11 @@ class Query:
         currency = currency.upper()
         value = am.value_usd if currency == "USD" else ibis.ifelse(am.currency == currency, am.value, ibis.null())
         summed = am.kind.isin(list(AMOUNT_KINDS))
+        # an amount flagged as implausible when imported (e.g. yen reported as US dollars) is listed, not summed
+        value = ibis.ifelse(am.implausible, ibis.null(), value)
         money = am.group_by([am.record_kind, am.record_id]).aggregate(
-            unconverted=(summed & value.isnull()).cast("int64").sum(),
+            unconverted=(summed & value.isnull() & ~am.implausible).cast("int64").sum(),
+            implausible=(summed & am.implausible).cast("int64").sum(),
             **{f"{k}_{currency.lower()}": value.sum(where=am.kind == k) for k in AMOUNT_KINDS})
         keys = list(by)
         # one row per record and group, so that a record's amount counts once in each group
@@ -293,17 +296,18 @@ class Query:
             events=keyed.record_id.nunique(where=keyed.record_kind == "event"),
             projects=keyed.record_id.nunique(where=keyed.record_kind == "project"),
             **{f"{k}_{currency.lower()}": keyed[f"{k}_{currency.lower()}"].sum() for k in AMOUNT_KINDS},
-            unconverted=keyed.unconverted.sum())
+            unconverted=keyed.unconverted.sum(), implausible=keyed.implausible.sum())
         # distinct sources behind each group
         with_src = facts.join(src, (facts.record_kind == src.record_kind) & (facts.record_id == src.record_id))
         sources = with_src.group_by(keys).aggregate(sources=with_src.source_id.nunique())
         out = grouped.left_join(sources, [grouped[k].identical_to(sources[k]) for k in keys]).select(
             *[grouped[k] for k in keys], "records", "events", "projects", "sources",
-            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS], "unconverted")
+            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS], "unconverted", "implausible")
         rows = out.order_by(keys).to_pyarrow().to_pylist()
         for r in rows:
             r["sources"] = r["sources"] or 0
             r["unconverted"] = r["unconverted"] or 0     # amounts left out: no rate, or another currency
+            r["implausible"] = r["implausible"] or 0     # amounts left out: flagged when imported
             for k in AMOUNT_KINDS:
                 col = f"{k}_{currency.lower()}"
                 if r[col] is not None:
@@ -321,7 +325,10 @@ class Query:
         funded = am.filter(am.record_kind == "project").record_id
         repeats = links.filter((links.from_kind == "event") & (links.to_kind == "project")
                                & links.to_id.isin(funded)).from_id
-        return am.filter(~((am.record_kind == "event") & am.record_id.isin(repeats)))
+        am = am.filter(~((am.record_kind == "event") & am.record_id.isin(repeats)))
+        if "implausible" not in am.columns:         # a database built before the flag: nothing flagged
+            am = am.mutate(implausible=ibis.literal(False))
+        return am.mutate(implausible=am.implausible.fill_null(False))
 
     def counts(self) -> dict[str, int]:
         return {name: self.table(name).count().to_pyarrow().as_py()

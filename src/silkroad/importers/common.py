@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS crs_rows (
     commitment_bad VARCHAR, disbursement_bad VARCHAR, year_bad VARCHAR);
 """
 
+# one IATI transaction above this many US dollars is flagged when imported, and left out of sums
+IMPLAUSIBLE_USD = 10e9
+
 # A CRS bulk file has millions of rows: each is stored ONCE, as a row of ``crs_rows`` (written by a single
 # INSERT ... SELECT from DuckDB's CSV reader), and shown as a project, its amounts, its evidence and its
 # ids through these views.  An IATI commitment or disbursement is stored once too, as a transaction, and
@@ -90,7 +93,10 @@ WHERE value IS NOT NULL
 UNION ALL BY NAME
 SELECT 'project' AS record_kind, project_id AS record_id, seq, value, currency, type AS kind, year,
        false AS fiscal_year, false AS approximate,
-       'IATI transaction ' || (seq + 1) || ' (type ' || type_code || ')' AS note, value_usd, usd_rate, usd_rate_note
+       'IATI transaction ' || (seq + 1) || ' (type ' || type_code || ')'
+           || CASE WHEN abs(value_usd) > @IMPLAUSIBLE_USD@ THEN '; implausible (flagged when imported), left out of sums'
+                   ELSE '' END AS note,
+       value_usd, usd_rate, usd_rate_note, coalesce(abs(value_usd) > @IMPLAUSIBLE_USD@, false) AS implausible
 FROM transactions WHERE type IN ('commitment', 'disbursement');
 CREATE OR REPLACE VIEW all_evidence AS
 SELECT * FROM evidence
@@ -106,7 +112,7 @@ SELECT id AS project_id, 'crs' AS scheme, crs_id AS value FROM crs_rows WHERE cr
 UNION ALL BY NAME
 SELECT id AS project_id, 'crs_project_number' AS scheme, project_number AS value FROM crs_rows
 WHERE project_number IS NOT NULL;
-"""
+""".replace("@IMPLAUSIBLE_USD@", f"{IMPLAUSIBLE_USD:.0f}")
 # tables of the store that get an import_id column
 RECORD_TABLES = {"projects": "project", "events": "event", "aid_totals": "aid_total"}
 SIDE_TABLES = ("import_warnings", "import_collisions", "transactions", "project_recipients", "project_sectors",

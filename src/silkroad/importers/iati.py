@@ -28,13 +28,11 @@ from lxml import etree
 
 from .. import money
 from . import codes, iati_parallel
-from .common import (DataError, FileInfo, Progress, Summary, Writer, add_source, delete_import, register,
-                     truncate)
+from .common import (IMPLAUSIBLE_USD, DataError, FileInfo, Progress, Summary, Writer, add_source, delete_import,
+                     register, truncate)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 VERSIONS = ("2.01", "2.02", "2.03")
-# one transaction above this many US dollars is flagged as implausible
-IMPLAUSIBLE_USD = 10e9
 
 COLUMNS = {
     "projects": ("id", "title_en", "title_ru", "title_kk", "donor", "agency", "recipient", "sector",
