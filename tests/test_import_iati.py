@@ -175,6 +175,22 @@ def test_flagged_amount_is_listed_but_not_summed(imported):
     assert amount["value"] == 200_000_000_000 and "left out of sums" in amount["note"]
 
 
+def test_donor_is_a_state_actor_a_dac_name_or_the_reporting_organisation(imported, real_data: Path):
+    """Donors compare across datasets: a government ref becomes the KB's state actor or the country's OECD DAC
+    name (as the CRS importer shows it); any other organisation is shown by its own name, not its ref."""
+    db, _ = imported
+    con = duckdb.connect(str(db), read_only=True)
+    donor = dict(con.execute("SELECT agency, any_value(donor) FROM projects WHERE origin = 'iati' GROUP BY 1").fetchall())
+    con.close()
+    assert donor["XM-DAC-701-2"] == "japan"              # MOFA: the KB's Japan
+    assert donor["CH-4"] == "Switzerland"                 # SDC: no KB actor, the DAC list's name for CH
+    names = {}
+    for a in ET.parse(real_data / DPORTAL).getroot().iter("reporting-org"):
+        names.setdefault(a.get("ref"), a.find("narrative").text.strip())
+    assert donor["41AAA"] == names["41AAA"] == "United Nations Office for Project Services"
+    assert not [ref for ref, d in donor.items() if d == ref], "a donor shown as a bare ref"
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

@@ -199,12 +199,13 @@ class _Context:
         self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
         self.existing, self.states = lookups or _lookups(con)
         self.providers = codes.dac_providers()
+        self.provider_countries = {r["iso2"]: r["name"] for r in self.providers.values() if r["iso2"]}
         self.countries = codes.countries()
         self.currencies = codes.currencies()
         self.sectors = codes.sectors()
         self.categories = codes.sector_categories()
         self.ttypes = codes.transaction_types()
-        self.donor_cache: dict[str, str | None] = {}
+        self.donor_cache: dict[tuple, str | None] = {}
         self.rates: dict[tuple, tuple] = {}          # (currency, year) -> (rate, note)
         self.sector_names: dict[str | None, str | None] = {}
         self.instruments: dict[tuple, str] = {}
@@ -218,22 +219,25 @@ class _Context:
             r = self.rates[key] = (usd.rate, usd.note)
         return r
 
-    def donor(self, ref: str | None) -> str | None:
-        if not ref:
-            return None
-        if ref in self.donor_cache:
-            return self.donor_cache[ref]
-        country = None
-        if ref.startswith("XM-DAC-"):
-            code = ref.split("-")[2]
-            country = self.providers.get(code, {}).get("iso2") or None
-        else:
+    def donor(self, ref: str | None, name: str | None = None) -> str | None:
+        """The donor of an activity from its reporting organisation: the state actor of the country its
+        ref names (``XM-DAC-701-...``, ``JP-...``), else the OECD DAC name of that country or organisation
+        (the name the CRS importer shows), else the organisation's own name, else its ref."""
+        key = (ref, name)
+        if key in self.donor_cache:
+            return self.donor_cache[key]
+        country = dac_name = None
+        if ref and ref.startswith("XM-DAC-"):
+            provider = self.providers.get(ref.split("-")[2], {})
+            country, dac_name = provider.get("iso2") or None, provider.get("name") or None
+        elif ref:
             m = _ORG_COUNTRY.match(ref)
             if m and m.group(1) not in ("XM", "XI", "XC"):
                 country = m.group(1)
-        out = self.states.get(country) if country else None
-        self.donor_cache[ref] = out or ref
-        return out or ref
+                dac_name = self.provider_countries.get(country)
+        out = (self.states.get(country) if country else None) or dac_name or name or ref
+        self.donor_cache[key] = out
+        return out
 
 
 # the children of <iati-activity> that are read; the rest are skipped without a Python object
@@ -437,7 +441,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
     if instrument is None:
         instrument = ctx.instruments[ikey] = codes.instrument(finance_type, aid_type)
     rows["projects"].append((
-        pid, title_en, title.get("ru"), title.get("kk"), ctx.donor(rep_ref), rep_ref, recipient, sector,
+        pid, title_en, title.get("ru"), title.get("kk"), ctx.donor(rep_ref, reporting[2] if reporting else None),
+        rep_ref, recipient, sector,
         purpose, dac3, codes.sector_group(dac3), instrument, None, start, end,
         year, codes.ACTIVITY_STATUS.get(status or "", "unknown"), None, truncate(summary_en, 2000), "medium",
         "imported from IATI as published by the reporting organisation", "iati", iid))
