@@ -332,7 +332,12 @@ def _activity(ctx: _Context, act, line: int) -> None:
         out.append((pid, kind, code, vocab, _float(pct), iid))
     recipient = countries[0] if len(countries) == 1 else None
 
-    # sectors: DAC 5-digit (vocabulary 1) decides the project's purpose code
+    # sectors: DAC 5-digit (vocabulary 1) decides the project's purpose code.  IATI 2.x puts them on the
+    # activity or, instead, on each transaction: then the activity's are its transactions' (no percentage)
+    field = "sector/@code"
+    if not sectors and transactions:
+        sectors = _transaction_sectors(transactions)
+        field = "transaction/sector/@code"
     best = None
     out = rows["project_sectors"]
     for vocab, code, pct, el in sectors:
@@ -341,7 +346,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
         if vocab == "1":
             name = ctx.sectors.get(code or "")
             if name is None:
-                s.warn(el.sourceline + off, "sector/@code",
+                s.warn(el.sourceline + off, field,
                        f"unknown DAC purpose code {code!r} (row kept)" if code else "sector without a code (row kept)")
             elif best is None or (pct_f or 0) > (best[1] or 0):
                 best = (code, pct_f)
@@ -450,6 +455,21 @@ def _activity(ctx: _Context, act, line: int) -> None:
     rows["evidence"].append(("project", pid, 0, info.source_id, f"{info.name} line {line}, iati-identifier {ident}",
                              truncate(title_en, 200) or ident, None))
     s.rows_imported += 1
+
+
+def _transaction_sectors(transactions) -> list[tuple]:
+    """The distinct (vocabulary, code) of the transactions' sectors, the most frequent first (so it becomes
+    the purpose code), as (vocabulary, code, no percentage, first element)."""
+    found: dict[tuple, list] = {}
+    for t in transactions:
+        for el in t.iterchildren("sector"):
+            key = (el.get("vocabulary") or "1", el.get("code"))
+            if key in found:
+                found[key][1] += 1
+            else:
+                found[key] = [el, 1]
+    ranked = sorted(found.items(), key=lambda item: -item[1][1])      # stable: ties keep file order
+    return [(vocab, code, None, el) for (vocab, code), (el, _) in ranked]
 
 
 @register("iati")
