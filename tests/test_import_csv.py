@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from silkroad import store
 from test_import_iati import build_db, dump, run
 
 GDELT = "gdelt/gdelt_v1_events_sample_20160728.tsv"
@@ -351,6 +352,33 @@ def test_aiddata_country_year_aggregate(db: Path, real_data: Path):
     flows = {"oda": "ODA-like", "oof": "OOF-like", "vof": "Vague (Official Finance)"}
     want = {(cow[c], flows[f]): v for (c, f), v in expected.items()}
     assert {(r, f): pytest.approx(v) for r, f, v in got} == want
+
+
+def test_totals_lists_china_beside_japan(tmp_path: Path, real_data: Path):
+    """`silkroad totals` shows AidData's Chinese finance per country and year beside the curated Japanese totals
+    (of the bundled knowledge base), each with its source; `--donor`, `--country`, `--origin` and `--since`
+    filter them."""
+    db = tmp_path / "kb.duckdb"
+    store.build(db)                         # the bundled knowledge base: it has Japan's curated totals
+    path = real_data / AGG
+    cow = {"701": "TM", "702": "TJ", "703": "KG", "704": "UZ", "705": "KZ"}
+    flows = {"oda": "ODA-like", "oof": "OOF-like", "vof": "Vague (Official Finance)"}
+    with path.open(encoding="utf-8") as f:
+        want = {(cow[r["ccode"]], int(r["year"]), flows[fl]): float(r[f"{fl}_amt"])
+                for r in csv.DictReader(f) for fl in flows if float(r[f"{fl}_amt"])}
+    assert run(db, "import", "aiddata", str(path)).exit_code == 0
+    china = json.loads(run(db, "totals", "--donor", "china", "--format", "json").output)
+    got = {(t["recipient"], t["year"], t["flow"]): t["amounts"][0]["value"] for t in china}
+    assert got == pytest.approx(want)
+    assert all(t["origin"] == "aiddata" and t["sources"][0]["locator"].startswith(path.name) for t in china)
+    kz = json.loads(run(db, "totals", "--country", "KZ", "--since", "2010", "--format", "json").output)
+    assert {t["donor"] for t in kz} >= {"china"} and all(t["recipient"] == "KZ" and t["year"] >= 2010 for t in kz)
+    assert len([t for t in kz if t["donor"] == "china"]) == len([k for k in want if k[0] == "KZ" and k[1] >= 2010])
+    curated = json.loads(run(db, "totals", "--origin", "curated", "--format", "json").output)
+    assert {t["donor"] for t in curated} == {"japan"} and all(t["sources"] and t["amounts"] for t in curated)
+    assert {t["donor"] for t in kz} == {"china", "japan"}
+    table = run(db, "totals", "--donor", "china", "--country", "TM")
+    assert table.exit_code == 0 and "Aid totals" in table.output and "OOF-like" in table.output
 
 
 def test_aiddata_project_level_and_bad_rows(db: Path, tmp_path: Path):

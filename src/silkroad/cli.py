@@ -252,6 +252,42 @@ def projects(obj: Context, country, sector, instrument, donor, since, until, sea
 
 
 @cli.command()
+@click.option("--country", metavar="CC", help="Recipient country, ISO 3166 alpha-2.")
+@click.option("--donor", metavar="ID", help="Donor actor id, e.g. japan or china.")
+@click.option("--flow", metavar="TEXT", help="Words of the flow, e.g. ODA, OOF, 'JICA programs'.")
+@_year_options
+@_source_option
+@_origin_option
+@_fmt_option
+@click.pass_obj
+def totals(obj: Context, country, donor, flow, since, until, source, origin, fmt) -> None:
+    """List aid totals: what a donor gave a recipient in a year, or in all years to one.
+
+    A total is a figure as its source gives it (Japan's cumulative ODA loans to
+    Kazakhstan, JICA's programme spending in a fiscal year) or as a dataset
+    aggregates it (AidData's Chinese official finance by country and year, one
+    row per flow class).  Totals are listed, never added to project amounts or
+    to each other; the note of each amount says what it covers.
+
+    \b
+    Examples:
+      silkroad totals --country KZ
+      silkroad totals --donor china --origin aiddata --format csv > china.csv
+      silkroad totals --donor japan --since 2010
+    """
+    rows = obj.query().totals(country=country, donor=donor, flow=flow, since=since, until=until,
+                              source=source, origin=origin)
+    emit(rows, fmt, [
+        ("year", lambda r: f"FY{r['year']}" if r["fiscal_year"] else r["year"]),
+        ("donor", lambda r: r["donor"]), ("recipient", lambda r: r["recipient"]),
+        ("flow", lambda r: r["flow"]),
+        ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),
+        ("note", lambda r: "; ".join(a["note"] for a in r["amounts"] if a.get("note"))),
+        ("sources", _source_ids),
+    ], title="Aid totals", console=out)
+
+
+@cli.command()
 @click.option("--kind", help="Actor kind: state, person, agency, company, forum ...")
 @click.option("--search", metavar="TEXT", help="A name or alias in any language.")
 @_fmt_option

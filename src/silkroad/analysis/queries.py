@@ -179,6 +179,27 @@ class Query:
             })
         return out
 
+    def totals(self, country: str | None = None, donor: str | None = None, flow: str | None = None,
+               since: int | None = None, until: int | None = None, origin: str | None = None,
+               source: str | None = None) -> list[dict[str, Any]]:
+        """Aid totals: a donor's aid to a recipient for a year, or cumulative to a year, as a source gives it
+        (curated) or a dataset aggregates it (AidData's country-year finance).  Never added to project money."""
+        t = self._filtered(self.table("aid_totals"), "aid_total", since, until, origin, source, None, [])
+        if country:
+            t = t.filter(t.recipient == country.upper())
+        if donor:
+            t = t.filter(t.donor == donor)
+        if flow:
+            t = t.filter(t.flow.lower().contains(flow.lower()))
+        rows = t.order_by(["recipient", "year", "donor", "id"]).to_pyarrow().to_pylist()
+        ids = [r["id"] for r in rows]
+        amounts, sources, conflicts = self._related("aid_total", ids)
+        return [{"id": r["id"], "donor": r["donor"], "recipient": r["recipient"], "year": r["year"],
+                 "fiscal_year": r["fiscal_year"], "flow": r["flow"], "instrument": r["instrument"],
+                 "amounts": amounts.get(r["id"], []), "confidence": r["confidence"],
+                 "confidence_note": r["confidence_note"], "origin": r["origin"],
+                 "conflicts": conflicts.get(r["id"], []), "sources": sources.get(r["id"], [])} for r in rows]
+
     def actors(self, kind: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
         a = self.table("actors")
         if kind:
