@@ -94,8 +94,8 @@ UNION ALL BY NAME
 SELECT 'project' AS record_kind, project_id AS record_id, seq, value, currency, type AS kind, year,
        false AS fiscal_year, false AS approximate,
        'IATI transaction ' || (seq + 1) || ' (type ' || type_code || ')'
-           || CASE WHEN abs(value_usd) > @IMPLAUSIBLE_USD@ THEN '; implausible (flagged when imported), left out of sums'
-                   ELSE '' END AS note,
+           || CASE WHEN abs(value_usd) > @IMPLAUSIBLE_USD@
+                   THEN '; implausible (flagged when imported), left out of sums' ELSE '' END AS note,
        value_usd, usd_rate, usd_rate_note, coalesce(abs(value_usd) > @IMPLAUSIBLE_USD@, false) AS implausible
 FROM transactions WHERE type IN ('commitment', 'disbursement');
 CREATE OR REPLACE VIEW all_evidence AS

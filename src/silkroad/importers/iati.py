@@ -327,7 +327,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
             code = (code or "").upper()
             if code not in ctx.countries:
                 s.warn(el.sourceline + off, "recipient-country/@code",
-                       f"unknown country code {code!r} (row kept)" if code else "recipient-country without a code (row kept)")
+                       f"unknown country code {code!r} (row kept)" if code
+                       else "recipient-country without a code (row kept)")
             countries.append(code)
         out.append((pid, kind, code, vocab, _float(pct), iid))
     recipient = countries[0] if len(countries) == 1 else None
@@ -347,7 +348,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
             name = ctx.sectors.get(code or "")
             if name is None:
                 s.warn(el.sourceline + off, field,
-                       f"unknown DAC purpose code {code!r} (row kept)" if code else "sector without a code (row kept)")
+                       f"unknown DAC purpose code {code!r} (row kept)" if code
+                       else "sector without a code (row kept)")
             elif best is None or (pct_f or 0) > (best[1] or 0):
                 best = (code, pct_f)
         elif vocab == "2":
@@ -479,9 +481,9 @@ def import_iati(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary
     header = _chunk_header(path)
     # bounded memory: a small DuckDB buffer pool (the transaction spills beside the database), one DuckDB
     # thread (the other core parses), allocator caches returned early.  Left set for the rest of the
-    # command (the connection is the import's own and is closed after it), except that linking and COMMIT
-    # get a larger one (DUCKDB_MEMORY_AFTER): with a large file's rows held by the open transaction, 32 MB is too
-    # little for the linking joins (seen on 1 GB: "failed to pin block").
+    # command (the connection is the import's own and is closed after it), except that linking and
+    # COMMIT get a larger one (DUCKDB_MEMORY_AFTER): with a large file's rows held by the open
+    # transaction, 32 MB is too little for the linking join (seen on 1 GB: "failed to pin block").
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")
     con.execute("SET allocator_flush_threshold = '8MB'")
@@ -575,7 +577,7 @@ def _import_streaming(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: S
 CHUNK_BYTES = 500_000
 DUCKDB_MEMORY = "32MB"      # DuckDB's buffer pool during an IATI import (the rest spills to disk)
 DUCKDB_MEMORY_AFTER = "96MB"   # ... and for the linking and COMMIT that follow it
-BATCH_ROWS = 5_000           # rows buffered per table before an Arrow insert
+BATCH_ROWS = 5_000           # rows buffered per table before an insert
 CHUNK_QUEUE = 2
 READERS = 2                  # parsing threads; the chunks of one file alternate between them
 _ACT_END = b"</iati-activity>"
