@@ -151,7 +151,7 @@ class FileInfo:
     sha256: str
     size: int
     jobs: int = 1           # processes that may read it (IATI: --jobs)
-    line_feeds: int = 0     # b"\n" bytes, counted while hashing
+    line_feeds: int = 0     # b"\n" bytes, counted while hashing (LINE_NUMBERED datasets only)
     tail: bytes = b""       # the last two bytes
 
     def line_count(self, encoding: str = "utf-8") -> int:
@@ -234,6 +234,9 @@ class Summary:
         return "".join(parts)
 
 
+LINE_NUMBERED = ("crs", "gdelt")     # datasets read by DuckDB's CSV reader (FileInfo.line_count)
+
+
 def inspect_file(dataset: str, path: str | os.PathLike) -> FileInfo:
     """Check that ``path`` is a readable, non-empty file and hash it."""
     p = Path(path)
@@ -247,11 +250,13 @@ def inspect_file(dataset: str, path: str | os.PathLike) -> FileInfo:
     if size == 0:
         raise DataError("the file is empty", p)
     digest, line_feeds, tail = hashlib.sha256(), 0, b""
+    count_lines = dataset in LINE_NUMBERED          # the CSV importers check their row count against it
     with p.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-            line_feeds += chunk.count(b"\n")
-            tail = (tail + chunk)[-2:]
+            if count_lines:
+                line_feeds += chunk.count(b"\n")
+            tail = chunk[-2:] if len(chunk) >= 2 else (tail + chunk)[-2:]
     # messages name the path as it was given
     return FileInfo(dataset, p, digest.hexdigest(), size, line_feeds=line_feeds, tail=tail)
 
