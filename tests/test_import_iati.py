@@ -214,6 +214,55 @@ def test_sectors_given_on_transactions_are_the_activitys(imported, real_data: Pa
     con.close()
 
 
+def test_finance_type_given_on_transactions_decides_the_instrument(imported, real_data: Path):
+    """IATI 2.x may give the finance type on each transaction instead of a default-finance-type: EBRD's loans
+    (411 on every transaction) are loans, not 'other'."""
+    from collections import Counter
+
+    def instrument(code: str) -> str:      # the FinanceType codelist's ranges: 1xx-2xx grants, 4xx loans
+        n = int(code)
+        return ("loan" if 400 <= n < 500 else "grant" if 100 <= n < 300 else
+                "investment" if 500 <= n < 700 else "other")
+
+    expected = {}
+    for a in ET.parse(real_data / DPORTAL).getroot().iter("iati-activity"):
+        codes = Counter(f.get("code") for f in a.findall("transaction/finance-type") if f.get("code"))
+        aid = [t.get("code") for t in a.findall("default-aid-type") + a.findall("transaction/aid-type")]
+        if codes and a.find("default-finance-type") is None and not any((c or "").startswith("D") for c in aid):
+            expected[f"iati:{a.findtext('iati-identifier').strip()}"] = instrument(codes.most_common(1)[0][0])
+    assert sum(1 for pid in expected if "EBRD" in pid) == 13 and set(expected.values()) >= {"loan", "grant"}
+    db, _ = imported
+    con = duckdb.connect(str(db), read_only=True)
+    got = dict(con.execute("SELECT id, instrument FROM projects WHERE origin = 'iati'").fetchall())
+    con.close()
+    assert {pid: got[pid] for pid in expected} == expected
+
+
+def test_amount_year_is_the_transaction_date_and_the_value_date_picks_the_rate(imported, real_data: Path):
+    """The EC and the EBRD set every value-date to the day they published (2021): a commitment made in 2015
+    is a 2015 amount, converted at the value date's rate, as IATI defines value-date."""
+    from silkroad import money
+
+    moved = {}
+    for a in ET.parse(real_data / DPORTAL).getroot().iter("iati-activity"):
+        pid = f"iati:{a.findtext('iati-identifier').strip()}"
+        for seq, t in enumerate(a.findall("transaction")):
+            tdate, value = t.find("transaction-date"), t.find("value")
+            if (tdate is not None and value is not None
+                    and value.get("value-date", "")[:4] != tdate.get("iso-date")[:4]):
+                currency = value.get("currency") or a.get("default-currency")
+                rate = money.to_usd(1.0, currency, int(value.get("value-date")[:4])).rate
+                moved[(pid, seq)] = (int(tdate.get("iso-date")[:4]), rate)
+    assert len(moved) > 50
+    db, _ = imported
+    con = duckdb.connect(str(db), read_only=True)
+    got = {(pid, seq): (year, rate) for pid, seq, year, rate in
+           con.execute("SELECT project_id, seq, year, usd_rate FROM transactions").fetchall()}
+    con.close()
+    assert {k: got[k][0] for k in moved} == {k: year for k, (year, _) in moved.items()}
+    assert {k: got[k][1] for k in moved} == pytest.approx({k: rate for k, (_, rate) in moved.items()})
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

@@ -375,6 +375,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
 
     # transactions
     first_year = None
+    tx_types: dict[str, dict[str, int]] = {"finance-type": {}, "aid-type": {}}     # code -> transactions
     if transactions:
         tx_rows = rows["transactions"]
         ttypes, currencies, letters, kinds = ctx.ttypes, ctx.currencies, codes.TRANSACTION_LETTERS, codes.TRANSACTION_KIND
@@ -393,6 +394,10 @@ def _activity(ctx: _Context, act, line: int) -> None:
                     prov = c.get("ref")
                 elif tag == "receiver-org":
                     recv = c.get("ref")
+                elif tag == "finance-type" or tag == "aid-type":    # IATI 2.x: instead of the activity's default
+                    code = c.get("code")
+                    if code:
+                        tx_types[tag][code] = tx_types[tag].get(code, 0) + 1
             if value_el is not None:
                 raw_value = value_el.text
                 currency = value_el.get("currency") or default_currency
@@ -413,8 +418,12 @@ def _activity(ctx: _Context, act, line: int) -> None:
                        f"value {truncate(raw_value, 40)!r} is not a number; transaction skipped")
                 s.skip("transaction value not a number")
                 continue
-            when = vdate or tdate
+            # the amount's year is the transaction's; the value date only picks the exchange rate (publishers
+            # such as the EC set every value date to the day they published)
+            when = tdate or vdate
             year = int(when[:4]) if when else None
+            rate_date = vdate or tdate
+            rate_year = int(rate_date[:4]) if rate_date else None
             if not currency:
                 s.warn(tline, "transaction/value/@currency", "no currency and no default-currency (row kept)")
                 rate = note = value_usd = None
@@ -422,10 +431,11 @@ def _activity(ctx: _Context, act, line: int) -> None:
                 s.warn(tline, "transaction/value/@currency", f"unknown currency code {currency!r} (row kept)")
                 rate = note = value_usd = None
             else:
-                rate, note = ctx.rate(currency, year)
+                rate, note = ctx.rate(currency, rate_year)
                 value_usd = value * rate if rate is not None else None
             if year is not None and not 1950 <= year <= 2100:
-                s.warn(tline, "transaction/value/@value-date", f"implausible date {when} (row kept)")
+                s.warn(tline, "transaction/transaction-date/@iso-date" if tdate else "transaction/value/@value-date",
+                       f"implausible date {when} (row kept)")
             if value_usd is not None and abs(value_usd) > IMPLAUSIBLE_USD:
                 s.warn(tline, "transaction/value",
                        f"implausible value {value:,.0f} {currency} (about {value_usd:,.0f} USD) in one "
@@ -443,6 +453,9 @@ def _activity(ctx: _Context, act, line: int) -> None:
 
     year = int(start[:4]) if start else first_year
     title_en = title.get("en") or next(iter(title.values()), None) or ident
+    # no default finance or aid type: the one most of the transactions give
+    finance_type = finance_type or max(tx_types["finance-type"], key=tx_types["finance-type"].get, default=None)
+    aid_type = aid_type or max(tx_types["aid-type"], key=tx_types["aid-type"].get, default=None)
     ikey = (finance_type, aid_type)
     instrument = ctx.instruments.get(ikey)
     if instrument is None:
