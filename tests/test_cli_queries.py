@@ -62,7 +62,7 @@ def test_events_csv_is_one_row_per_event_with_quotes(small_db):
     assert len(rows) == 3
     by_id = {r["id"]: r for r in rows}
     assert by_id["evt-2017-05-caj-fmm-6"]["countries"] == "JP; KG; KZ; TJ; TM; UZ"
-    assert by_id["evt-2017-05-caj-fmm-6"]["amounts"] == "~24 bn JPY pledge"
+    assert by_id["evt-2017-05-caj-fmm-6"]["amounts"] == "~24000000000 JPY pledge 2017"     # every digit, in CSV
     assert by_id["evt-2008-nazarbayev-japan"]["source_ids"] == "shadayeva-2026"
     assert "Нұрсұлтан Назарбаев" in by_id["evt-2008-nazarbayev-japan"]["quotes"]
 

@@ -284,6 +284,12 @@ def test_gdelt_real_sample(db: Path, real_data: Path):
     con.close()
     rows = json.loads(run(db, "events", "--country", "KZ", "--format", "json").output)
     assert {r["origin"] for r in rows} == {"curated", "gdelt"}
+    # every event counts in stats, also the few whose places map to no country (grouped under no country)
+    for by in ("origin", "origin,year", "origin,country"):
+        stats = json.loads(run(db, "stats", "--by", by, "--format", "json").output)
+        assert sum(r["events"] for r in stats if r["origin"] == "gdelt") >= 710
+    by_origin = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+    assert next(r["events"] for r in by_origin if r["origin"] == "gdelt") == 710
 
 
 def test_gdelt_v2_and_wrong_columns(db: Path, real_data: Path, tmp_path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -261,6 +262,24 @@ def test_amount_year_is_the_transaction_date_and_the_value_date_picks_the_rate(i
     con.close()
     assert {k: got[k][0] for k in moved} == {k: year for k, (year, _) in moved.items()}
     assert {k: got[k][1] for k in moved} == pytest.approx({k: rate for k, (_, rate) in moved.items()})
+
+
+def test_kept_rows_with_gaps_list_and_bad_dates_are_warned(db: Path, real_data: Path, tmp_path: Path):
+    """A transaction kept without a currency still lists (table and CSV), and dates that are no dates
+    (month 13) are located warnings, not silently stored or dropped."""
+    text = (real_data / MOFA).read_text(encoding="utf-8")
+    text = text.replace('default-currency="USD"', "").replace('currency="USD"', "")
+    assert 'currency="' not in text
+    text = re.sub(r'(<activity-date[^>]*iso-date=")[^"]*"', r'\g<1>2020-13-45"', text, count=1)
+    path = tmp_path / "gaps.xml"
+    path.write_text(text, encoding="utf-8")
+    result = run(db, "import", "iati", str(path))
+    assert result.exit_code == 0, result.output
+    assert "no currency and no default-currency (row kept)" in result.output
+    assert "field activity-date/@iso-date: '2020-13-45' is not a date (left out)" in " ".join(result.output.split())
+    for fmt in ("table", "csv"):
+        listed = run(db, "projects", "--origin", "iati", "--format", fmt)
+        assert listed.exit_code == 0 and "(no currency)" in listed.output, listed.output
 
 
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):

@@ -243,7 +243,7 @@ def projects(obj: Context, country, sector, instrument, donor, since, until, sea
     rows = obj.query().projects(country=country, sector=sector, instrument=instrument, donor=donor,
                                 since=since, until=until, search=search, source=source, origin=origin)
     emit(rows, fmt, [
-        ("year", lambda r: r["year"]), ("recipient", lambda r: r["recipient"]),
+        ("year", lambda r: r["year"]), ("donor", lambda r: r["donor"]), ("recipient", lambda r: r["recipient"]),
         ("instrument", lambda r: r["instrument"]), ("sector", lambda r: r["sector"]["name"]),
         ("title", lambda r: obj.text(r["title"])),
         ("amounts", lambda r: "; ".join(fmt_amount(a) for a in r["amounts"])),

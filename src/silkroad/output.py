@@ -14,15 +14,26 @@ FORMATS = ("table", "csv", "json")
 
 
 def fmt_amount(a: dict) -> str:
+    """An amount for reading: 1.378 m EUR disbursement (rounded; ~ when approximate; flagged if implausible)."""
     value = a["value"]
     for scale, word in ((1e9, "bn"), (1e6, "m")):
-        if value >= scale:
+        if abs(value) >= scale:
             text = f"{value / scale:,.3f}".rstrip("0").rstrip(".") + f" {word}"
             break
     else:
         text = f"{value:,.0f}"
     approx = "~" if a.get("approximate") else ""
-    return f"{approx}{text} {a['currency']} {a.get('kind', '')}".strip()
+    flag = " (implausible, not summed)" if a.get("implausible") else ""
+    return f"{approx}{text} {a.get('currency') or '(no currency)'} {a.get('kind', '')}".strip() + flag
+
+
+def exact_amount(a: dict) -> str:
+    """An amount for a spreadsheet: every digit, its year, and the flags of fmt_amount."""
+    value = f"{a['value']:f}".rstrip("0").rstrip(".")
+    parts = [("~" if a.get("approximate") else "") + value, a.get("currency") or "(no currency)", a.get("kind", "")]
+    if a.get("year") is not None:
+        parts.append(("FY" if a.get("fiscal_year") else "") + str(a["year"]))
+    return " ".join(p for p in parts if p) + (" (implausible, not summed)" if a.get("implausible") else "")
 
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +47,9 @@ def flatten(row: dict[str, Any]) -> dict[str, Any]:
             out["source_ids"] = "; ".join(s["id"] for s in value)
             out["quotes"] = " | ".join(s["quote"] for s in value)
         elif key == "amounts" and isinstance(value, list):
-            out[key] = "; ".join(fmt_amount(a) for a in value)
+            out[key] = "; ".join(exact_amount(a) for a in value)
+            notes = [a.get("note") or "" for a in value]
+            out["amount_notes"] = "; ".join(notes) if any(notes) else ""
         elif key == "participants" and isinstance(value, list):
             out[key] = "; ".join(p["actor"] + (f" ({p['role']})" if p.get("role") else "") for p in value)
         elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):

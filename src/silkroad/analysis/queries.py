@@ -75,12 +75,15 @@ class Query:
         if not ids:
             return {}
         am = self.table("amounts")
+        flags = ["implausible"] if "implausible" in am.columns else []
         q = (am.filter((am.record_kind == kind) & am.record_id.isin(list(ids)))
              .order_by(["record_id", "seq"])
              .select("record_id", "value", "currency", "kind", "year", "fiscal_year", "approximate",
-                     "note", "value_usd"))
+                     "note", "value_usd", *flags))
         out: dict[str, list[dict]] = defaultdict(list)
         for row in q.to_pyarrow().to_pylist():
+            if not row.get("implausible"):      # shown only where an importer flagged the amount
+                row.pop("implausible", None)
             out[row.pop("record_id")].append({k: v for k, v in row.items() if v is not None})
         return out
 
@@ -255,7 +258,8 @@ class Query:
     def facts(self):
         """One row per record and country: the table that ``stats`` groups."""
         e, ec = self.table("events"), self.table("event_countries")
-        ev = e.join(ec, e.id == ec.event_id).select(
+        # an event with no country (a GDELT row whose places map to none) still counts, under no country
+        ev = e.left_join(ec, e.id == ec.event_id).select(
             record_kind=ibis.literal("event"), record_id=e.id.cast("string"), country=ec.country, year=e.year,
             type=e.type, sector=ibis.null(str), instrument=ibis.null(str), donor=ibis.null(str),
             origin=e.origin, initiative=e.initiative)
@@ -272,7 +276,7 @@ class Query:
             # an imported activity with several recipient countries counts for each of them,
             # as `projects --country` lists it under each (like a multi-country event)
             rc = self.table("project_recipients")
-            rc = rc.filter((rc.kind == "country") & rc.code.notnull())
+            rc = rc.filter((rc.kind == "country") & rc.code.notnull() & (rc.code != ""))
             several = p.filter(p.recipient.isnull()).join(rc, p.id == rc.project_id)
             pr = p.filter(p.recipient.notnull() | ~p.id.isin(rc.project_id)).pipe(
                 lambda t: project_rows(t, t.recipient)).union(project_rows(several, several.code))

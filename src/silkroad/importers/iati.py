@@ -168,7 +168,8 @@ def _date(value: str | None) -> str | None:
     except KeyError:
         pass
     v = value[:10] if value[0] not in " \t\r\n" else value.strip()[:10]
-    if not (len(v) == 10 and v[4] == "-" and v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit() and v.isascii()):
+    if not (len(v) == 10 and v[4] == "-" and v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit() and v.isascii()
+            and "01" <= v[5:7] <= "12" and "01" <= v[8:] <= "31"):
         v = None
     if len(_DATES) < 100_000:
         _DATES[value] = v
@@ -273,9 +274,12 @@ def _activity(ctx: _Context, act, line: int) -> None:
         elif tag == "participating-org":
             orgs.append((child.get("role"), child.get("ref"), child.get("type"), _first_narrative(child)))
         elif tag == "activity-date":
-            d = _date(child.get("iso-date"))
+            raw = child.get("iso-date")
+            d = _date(raw)
             if d:
                 dates.setdefault(child.get("type") or "", d)
+            elif raw:
+                s.warn(child.sourceline + off, "activity-date/@iso-date", f"{raw!r} is not a date (left out)")
         elif tag == "iati-identifier":
             ident = _text(child)
         elif tag == "title":
@@ -331,7 +335,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
                        else "recipient-country without a code (row kept)")
             countries.append(code)
         out.append((pid, kind, code, vocab, _float(pct), iid))
-    recipient = countries[0] if len(countries) == 1 else None
+    recipient = countries[0] if len(countries) == 1 and countries[0] else None
 
     # sectors: DAC 5-digit (vocabulary 1) decides the project's purpose code.  IATI 2.x puts them on the
     # activity or, instead, on each transaction: then the activity's are its transactions' (no percentage)
@@ -390,6 +394,9 @@ def _activity(ctx: _Context, act, line: int) -> None:
                     ttype = c.get("code")
                 elif tag == "transaction-date":
                     tdate = _date(c.get("iso-date"))
+                    if tdate is None and c.get("iso-date"):
+                        s.warn(c.sourceline + off, "transaction-date/@iso-date",
+                               f"{c.get('iso-date')!r} is not a date (left out)")
                 elif tag == "provider-org":
                     prov = c.get("ref")
                 elif tag == "receiver-org":
