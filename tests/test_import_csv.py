@@ -213,6 +213,42 @@ def test_crs_reimport_idempotent_and_kept_by_build(db: Path, tmp_path: Path):
     assert dump(db) == once
 
 
+def test_links_count_each_sum_once_and_keep_what_the_curated_record_lacks(tmp_path: Path):
+    """A CRS row linked to a curated project (same JICA id) is not counted as a second project, but its
+    disbursements, which the curated record does not have, still count (as that project's); the import says
+    it linked.  The same rows in a second file are linked to the first copy: totals do not double, and
+    removing the first file makes the copy count again."""
+    db = tmp_path / "kb.duckdb"
+    store.build(db)                 # the bundled KB: its Astana airport loan has JICA id KAZ-P3, a commitment only
+    rows = crs_rows(3)
+    for r, (year, disbursed) in zip(rows, ((2019, "10"), (2020, "20"), (2021, "30"))):
+        r[0], r[5], r[6], r[8], r[20], r[21] = str(year), f"{year}009999", "KAZ-P3", "613", "", disbursed
+    (tmp_path / "a").mkdir()
+    first = write_crs(tmp_path / "a" / "CRS a.txt", rows)
+
+    def curated_sums():
+        stats = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+        row = next(r for r in stats if r["origin"] == "curated")
+        return row["projects"], row["commitment_usd"], row["disbursement_usd"] or 0.0
+
+    projects, committed, disbursed = curated_sums()
+    result = run(db, "import", "crs", str(first))
+    assert result.exit_code == 0 and "linked 3 imported project(s)" in " ".join(result.output.split()), result.output
+    assert curated_sums() == (projects, committed, pytest.approx(disbursed + 60e6))
+    stats = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+    assert all(r["origin"] != "crs" for r in stats)          # the three rows count as the curated project
+
+    (tmp_path / "b").mkdir()
+    second = write_crs(tmp_path / "b" / "CRS b.txt", rows + crs_rows(1))   # an overlapping download
+    before = {r["origin"]: r for r in json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)}
+    result = run(db, "import", "crs", str(second))
+    assert result.exit_code == 0 and "linked" in result.output
+    after = {r["origin"]: r for r in json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)}
+    assert after["curated"] == before["curated"] and after["crs"]["projects"] == 1     # only the new row counts
+    assert run(db, "import", "remove", "CRS a.txt").exit_code == 0
+    assert curated_sums() == (projects, committed, pytest.approx(disbursed + 60e6))  # now b's copies are linked
+
+
 def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     before = dump(db)
     (tmp_path / "v1").mkdir()

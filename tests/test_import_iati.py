@@ -282,6 +282,27 @@ def test_kept_rows_with_gaps_list_and_bad_dates_are_warned(db: Path, real_data: 
         assert listed.exit_code == 0 and "(no currency)" in listed.output, listed.output
 
 
+def test_an_overlapping_second_file_does_not_double_the_totals(db: Path, real_data: Path, tmp_path: Path):
+    """The same activities in another file (here the d-portal file re-encoded as UTF-16) are kept as
+    iati:<id>~2, linked to the first copies and left out of sums; unlinking one makes it count."""
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    stats = lambda: next(r for r in json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+                         if r["origin"] == "iati")
+    once = stats()
+    copy = tmp_path / "copy-utf16.xml"
+    copy.write_text((real_data / DPORTAL).read_text(encoding="utf-8"), encoding="utf-16")
+    result = run(db, "import", "iati", str(copy))
+    assert result.exit_code == 0 and "208 duplicate identifier(s)" in result.output
+    linked = re.search(r"linked (\d+) imported project\(s\)", " ".join(result.output.split()))
+    assert linked and int(linked.group(1)) >= 208      # and any the title or id rules link to curated ones
+    assert stats() == once
+    listed = json.loads(run(db, "projects", "--origin", "iati", "--format", "json").output)
+    [twin] = [p for p in listed if p["id"] == "iati:41AAA-22709-001~2"]
+    assert twin["linked_to"] == ["iati:41AAA-22709-001"]
+    assert run(db, "import", "unlink", "iati:41AAA-22709-001~2").exit_code == 0
+    assert stats()["projects"] == once["projects"] + 1
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

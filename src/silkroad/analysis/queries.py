@@ -264,8 +264,11 @@ class Query:
             type=e.type, sector=ibis.null(str), instrument=ibis.null(str), donor=ibis.null(str),
             origin=e.origin, initiative=e.initiative)
         p = self.table("projects")
-        if "project_links" in self.tables:      # an imported copy of a curated project counts once
-            p = p.filter(~p.id.isin(self.table("project_links").project_id))
+        if "project_links" in self.tables:
+            # an imported copy of a curated (or earlier imported) project counts once - while that project is
+            # there: removing the import it came from makes the copy count again
+            links = self.table("project_links")
+            p = p.filter(~p.id.isin(links.filter(links.linked_to.isin(p.id)).project_id))
         def project_rows(t, country):
             return t.select(record_kind=ibis.literal("project"), record_id=t.id.cast("string"), country=country,
                             year=t.year, type=t.instrument, sector=t.sector, instrument=t.instrument,
@@ -353,7 +356,24 @@ class Query:
         am = am.filter(~((am.record_kind == "event") & am.record_id.isin(repeats)))
         if "implausible" not in am.columns:         # a database built before the flag: nothing flagged
             am = am.mutate(implausible=ibis.literal(False))
-        return am.mutate(implausible=am.implausible.fill_null(False))
+        am = am.mutate(implausible=am.implausible.fill_null(False))
+        if "project_links" in self.tables:
+            am = self._moved_to_linked(am)
+        return am
+
+    def _moved_to_linked(self, am):
+        """An imported project linked to a curated (or earlier imported) one is not counted itself (``facts``);
+        its amounts of a kind the other project lacks (CRS disbursements of a loan whose curated record has
+        only its commitment) are counted as that project's instead of being lost."""
+        pl, projects = self.table("project_links"), self.table("projects")
+        target = (pl.filter(pl.linked_to.isin(projects.id)).group_by("project_id")
+                  .aggregate(linked_to=pl.linked_to.min()))
+        own = am.filter(am.record_kind == "project").select(t_id=am.record_id, t_kind=am.kind).distinct()
+        linked = am.filter(am.record_kind == "project").join(target, am.record_id == target.project_id)
+        moved = (linked.left_join(own, (linked.linked_to == own.t_id) & (linked.kind == own.t_kind))
+                 .filter(lambda t: t.t_id.isnull()))
+        moved = moved.mutate(record_id=moved.linked_to).select(*am.columns)
+        return am.filter(~((am.record_kind == "project") & am.record_id.isin(target.project_id))).union(moved)
 
     def counts(self) -> dict[str, int]:
         return {name: self.table(name).count().to_pyarrow().as_py()

@@ -112,6 +112,11 @@ def _run(db_path: Path, dataset: str, files, dry_run: bool, show_warnings: int, 
         except KeyboardInterrupt:
             click.echo(f"interrupted; the database at {db_path} was not changed", err=True)
             sys.exit(130)
+    links = sum(s.details.get("links", 0) for s in summaries)
+    if links:
+        click.echo(f"{'would link' if dry_run else 'linked'} {links} imported project(s) to a curated or earlier "
+                   f"imported copy: each counts once in stats (`silkroad projects --format json` shows "
+                   f"linked_to; `silkroad import unlink ID` undoes a link)", err=True)
     if dry_run:
         click.echo(f"dry run: nothing was written to {db_path}", err=True)
     else:

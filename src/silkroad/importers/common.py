@@ -480,7 +480,7 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
 
             links = link_projects(con, [s.info.import_id for s in summaries])
             if summaries:
-                summaries[-1].details.setdefault("links to curated projects", links) if links else None
+                summaries[-1].details["links"] = links      # to curated or earlier imported projects
             if dry_run:
                 con.execute("ROLLBACK")
             else:

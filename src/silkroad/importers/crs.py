@@ -151,9 +151,21 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
             JOIN imports i ON i.import_id = o.import_id""").fetchone()[0]
         if overlap:
             summary.collisions += overlap
-            summary.warn(None, "CrsID", f"{overlap} row(s) were already imported from another file; both copies "
-                                        f"are kept and their amounts count twice (see import_collisions; "
-                                        f"`silkroad import remove` the older file if it is superseded)")
+            # each repeated row is linked to its earlier copy (the same row of the other file), so that its money
+            # counts once in stats; `silkroad import unlink` undoes a link, and an undone one is not made again
+            con.execute(f"""
+                INSERT INTO project_links
+                SELECT m.id, 'crs:' || substr(o.import_id, 5) || ':' || o.line, 'same CRS row in another file',
+                       100.0, {iid}
+                FROM (SELECT id, {same} AS h FROM {mine}) m
+                JOIN (SELECT import_id, min(line) AS line, {same} AS h FROM crs_rows WHERE import_id <> {iid}
+                      GROUP BY import_id, h) o ON o.h = m.h
+                WHERE (m.id, 'crs:' || substr(o.import_id, 5) || ':' || o.line) NOT IN
+                      (SELECT (project_id, linked_to) FROM project_unlinks)""")
+            summary.warn(None, "CrsID", f"{overlap} row(s) were already imported from another file (identical "
+                                        f"rows): both copies are kept and the new one is linked to the earlier, so "
+                                        f"its money counts once (see import_collisions; `silkroad import remove` "
+                                        f"the older file if it is superseded)")
 
     # warnings: unknown codes (rows kept) and numbers that do not parse; the raw value is kept only for those
     for column, field, message in (

@@ -317,7 +317,12 @@ def _activity(ctx: _Context, act, line: int) -> None:
                 else "identifier already imported from another file")
         rows["import_collisions"].append((iid, "iati", ident, first, line, kept, note))
         s.collisions += 1
-        s.warn(line, "iati-identifier", f"duplicate identifier {ident} ({note}); kept as {kept}")
+        if first is not None:
+            s.warn(line, "iati-identifier", f"duplicate identifier {ident} ({note}); kept as {kept}")
+        else:           # the same activity from another file (e.g. an overlapping download): one warning for all
+            s.warn(line, "iati-identifier", "identifier already imported from another file: kept under a new id "
+                                            "(iati:<identifier>~N) and linked to the earlier copy, so its money "
+                                            "counts once (see import_collisions; `silkroad import unlink` undoes)")
         ctx.seen[f"{ident}~{n}"] = line
         pid = kept
     else:

@@ -2,7 +2,9 @@
 
 A link is made when an imported project shares an external id value with a
 curated project (``project_ids``), or has the same recipient and year and a
-near-identical title (rapidfuzz token-sort ratio >= ``TITLE_THRESHOLD``).
+near-identical title (rapidfuzz token-sort ratio >= ``TITLE_THRESHOLD``), or is
+an IATI activity that another imported file already holds (linked to that copy;
+CRS rows repeated from another file are linked by the CRS importer).
 The imported row stays in the database; ``project_links`` records the pair,
 and ``silkroad import unlink`` removes a link and remembers not to make it
 again.
@@ -29,8 +31,6 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
 
     curated = con.execute(
         "SELECT id, recipient, year, title_en FROM projects WHERE origin = 'curated'").fetchall()
-    if not curated:
-        return 0
     by_key: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
     for pid, recipient, year, title in curated:
         if recipient and year:
@@ -38,6 +38,14 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
     unlinked = set(con.execute("SELECT project_id, linked_to FROM project_unlinks").fetchall())
     marks = ", ".join("?" * len(import_ids))
     links: list[tuple] = []
+    # an IATI activity that another file already brought (kept as iati:X~N, see import_collisions) is a copy of
+    # iati:X: linked to it, so that its money counts once
+    for pid, target, import_id in con.execute(
+            f"SELECT kept_as, 'iati:' || identifier, import_id FROM import_collisions WHERE import_id IN ({marks}) "
+            f"AND dataset = 'iati' AND note = 'identifier already imported from another file'",
+            list(import_ids)).fetchall():
+        if (pid, target) not in unlinked:
+            links.append((pid, target, "same IATI identifier in another file", 100.0, import_id))
     # external ids first: matched in SQL (an import may bring millions of ids; only the matches come back)
     norm = "lower(trim(CAST({} AS VARCHAR), ' \t\n\r\v\f'))"
     # the few curated ids first, then the imported ids that equal one of them, then those rows' imports
