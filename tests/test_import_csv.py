@@ -277,13 +277,19 @@ def test_crs_new_release_replace_and_remove(db: Path, tmp_path: Path):
     result = run(db, "import", "remove", "CRS 2021 data.txt")
     assert result.exit_code == 0 and result.output.startswith("removed crs-")
     assert dump(db) == before
-    assert run(db, "import", "remove", "CRS 2021 data.txt").exit_code == 1
+    assert run(db, "import", "remove", "CRS 2021 data.txt").exit_code == 2      # nothing by that name
     # two files of one command are never each other's older release, even with --replace
     result = run(db, "import", "crs", "--replace", str(old), str(new))
     assert result.exit_code == 0 and "replaced" not in result.output and "stays beside" not in result.output
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM all_projects WHERE origin = 'crs'").fetchone()[0] == 9
     con.close()
+    # the name now stands for two releases: removing by name is refused, by import_id it works
+    both = dump(db)
+    result = run(db, "import", "remove", "CRS 2021 data.txt")
+    assert result.exit_code == 2 and "2 imports have the file name" in result.output and dump(db) == both
+    first_id = result.output.split(": ")[-1].split(",")[0].strip()
+    assert run(db, "import", "remove", first_id).exit_code == 0
 
 
 def test_crs_file_name_with_glob_characters_reads_only_that_file(db: Path, tmp_path: Path):

@@ -303,6 +303,26 @@ def test_an_overlapping_second_file_does_not_double_the_totals(db: Path, real_da
     assert stats()["projects"] == once["projects"] + 1
 
 
+def test_dry_run_without_a_database_fails_like_the_import(tmp_path: Path, real_data: Path):
+    missing = tmp_path / "none.duckdb"
+    for extra in ([], ["--dry-run"]):
+        result = run(missing, "import", "iati", *extra, str(real_data / MOFA))
+        assert result.exit_code == 2 and "no database at" in result.output, (extra, result.output)
+    assert not missing.exists()
+
+
+def test_multilateral_donors_are_the_knowledge_bases_bodies(tmp_path: Path, real_data: Path):
+    """With the bundled knowledge base, UNDP's activities (reporting-org XM-DAC-41114, named "United Nations
+    Development Programme") have the donor `undp`, so `projects --donor undp` finds them."""
+    db = tmp_path / "kb.duckdb"
+    store.build(db)
+    assert run(db, "import", "iati", str(real_data / DPORTAL)).exit_code == 0
+    undp = [a for a in ET.parse(real_data / DPORTAL).getroot().iter("iati-activity")
+            if a.find("reporting-org").get("ref") == "XM-DAC-41114"]
+    listed = json.loads(run(db, "projects", "--donor", "undp", "--origin", "iati", "--format", "json").output)
+    assert len(listed) == len(undp) > 0
+
+
 def test_reimport_is_idempotent_and_dry_run_writes_nothing(db: Path, real_data: Path):
     before = dump(db)
     assert run(db, "import", "iati", "--dry-run", str(real_data / DPORTAL)).exit_code == 0

@@ -163,6 +163,8 @@ def list_imports(ctx) -> None:
 def remove_cmd(ctx, import_or_file: str) -> None:
     """Remove an import (by its import_id or file name, see `silkroad import list`) and all its rows.
 
+    A file name that two imports share (two releases kept side by side) is refused: give the import_id.
+
     \b
     Examples:
       silkroad import remove crs-1397a188321361a5
@@ -180,7 +182,7 @@ def remove_cmd(ctx, import_or_file: str) -> None:
         sys.exit(1)
     if not rows:
         click.echo(f"error: no import with id or file name {import_or_file!r} (see `silkroad import list`)", err=True)
-        sys.exit(1)
+        sys.exit(2)
     for import_id, name in rows:
         click.echo(f"removed {import_id} ({name})")
 

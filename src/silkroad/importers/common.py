@@ -432,6 +432,8 @@ def run(db_path: Path, dataset: str, paths: Sequence[str | os.PathLike], dry_run
             unique.append(info)
     db_path = Path(db_path)
     if dry_run:
+        if not db_path.is_file():       # as the import itself would
+            raise UsageError(f"no database at {db_path}: run `silkroad build` first (or pass --db)")
         return _run(db_path, dataset, unique, True, progress_factory, on_summary, replace)
     from ..store import DatabaseError, writing
 
@@ -540,6 +542,9 @@ def remove_import(db_path: Path, key: str) -> list[tuple[str, str]]:
             con.execute("BEGIN TRANSACTION")
             rows = con.execute("SELECT import_id, file_name FROM imports WHERE import_id = ? OR file_name = ? "
                                "ORDER BY 1", [key, key]).fetchall()
+            if len(rows) > 1:       # two releases of one file name: the user says which
+                raise UsageError(f"{len(rows)} imports have the file name {key!r}: "
+                                 f"{', '.join(r[0] for r in rows)}; give the import_id of the one to remove")
             for import_id, _ in rows:
                 delete_import(con, import_id)
             con.execute("COMMIT")

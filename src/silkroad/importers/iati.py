@@ -176,14 +176,20 @@ def _date(value: str | None) -> str | None:
     return v
 
 
-def _lookups(con: duckdb.DuckDBPyConnection) -> tuple[set[str], dict[str, str]]:
-    """What the mapping needs from the database: the IATI ids already imported, and a state actor per country."""
+def _lookups(con: duckdb.DuckDBPyConnection) -> tuple[set[str], dict[str, str], dict[str, str]]:
+    """What the mapping needs from the database: the IATI ids already imported, a state actor per country, and
+    the multilateral bodies and agencies of the knowledge base by each of their names (lower case)."""
     existing = {r[0] for r in con.execute("SELECT id FROM projects WHERE origin = 'iati'").fetchall()}
     states: dict[str, str] = {}
     for aid, country in con.execute(
             "SELECT id, country FROM actors WHERE kind = 'state' AND country IS NOT NULL ORDER BY id").fetchall():
         states.setdefault(country, aid)
-    return existing, states
+    bodies: dict[str, str] = {}
+    for aid, name in con.execute(
+            "SELECT a.id, n.name FROM actors a JOIN actor_names n ON n.actor_id = a.id "
+            "WHERE a.kind IN ('multilateral', 'agency') ORDER BY a.id, n.name").fetchall():
+        bodies.setdefault(" ".join(name.lower().split()), aid)
+    return existing, states, bodies
 
 
 class _Context:
@@ -191,14 +197,14 @@ class _Context:
     are only collected, and the database lookups come as ``lookups``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None, info: FileInfo, summary: Summary,
-                 lookups: tuple[set[str], dict[str, str]] | None = None):
+                 lookups: tuple[set[str], dict[str, str], dict[str, str]] | None = None):
         self.con, self.info, self.summary = con, info, summary
         self.iid = info.import_id
         self.w = Writer(con, COLUMNS, BATCH_ROWS) if con is not None else None
         # table -> list of row tuples (flushed in batches)
         self.rows = self.w.rows if self.w else {t: [] for t in COLUMNS}
         self.seen: dict[str, int] = {}       # identifier -> line of first occurrence
-        self.existing, self.states = lookups or _lookups(con)
+        self.existing, self.states, self.bodies = lookups or _lookups(con)
         self.providers = codes.dac_providers()
         self.provider_countries = {r["iso2"]: r["name"] for r in self.providers.values() if r["iso2"]}
         self.countries = codes.countries()
@@ -222,8 +228,9 @@ class _Context:
 
     def donor(self, ref: str | None, name: str | None = None) -> str | None:
         """The donor of an activity from its reporting organisation: the state actor of the country its
-        ref names (``XM-DAC-701-...``, ``JP-...``), else the OECD DAC name of that country or organisation
-        (the name the CRS importer shows), else the organisation's own name, else its ref."""
+        ref names (``XM-DAC-701-...``, ``JP-...``), else the knowledge base's body of that name (``undp``),
+        else the OECD DAC name of that country or organisation (the name the CRS importer shows), else the
+        organisation's own name, else its ref."""
         key = (ref, name)
         if key in self.donor_cache:
             return self.donor_cache[key]
@@ -236,7 +243,9 @@ class _Context:
             if m and m.group(1) not in ("XM", "XI", "XC"):
                 country = m.group(1)
                 dac_name = self.provider_countries.get(country)
-        out = (self.states.get(country) if country else None) or dac_name or name or ref
+        keys = (" ".join(n.lower().split()) for n in (name, dac_name) if n)
+        body = next((self.bodies[k] for k in keys if k in self.bodies), None)
+        out = (self.states.get(country) if country else None) or body or dac_name or name or ref
         self.donor_cache[key] = out
         return out
 
