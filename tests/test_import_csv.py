@@ -438,15 +438,24 @@ def test_aiddata_project_level_and_bad_rows(db: Path, tmp_path: Path):
              "China Eximbank provides loan for Datka-Kemin transmission line", "Completion", "Loan",
              "OOF-like", "230", "ENERGY", "389000000", "Export-Import Bank of China", "A transmission line."],
             ["51235", "Yes", "China (People's Republic of)", "Tajikistan", "TJK", "2015", "Scholarships",
-             "Implementation", "Grant", "ODA-like", "110", "EDUCATION", "1200000", "MOFCOM", ""]]
+             "Implementation", "Grant", "ODA-like", "110", "EDUCATION", "1200000", "MOFCOM", ""],
+            # an umbrella agreement whose parts are rows of their own: AidData says not to add it up
+            ["51236", "No", "China (People's Republic of)", "Kyrgyz Republic", "KGZ", "2013",
+             "Framework agreement on the transmission lines", "Completion", "Loan", "OOF-like", "230", "ENERGY",
+             "500000000", "Export-Import Bank of China", "Umbrella."]]
     path = tmp_path / "gcdf.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([header, *rows])
     result = run(db, "import", "aiddata", str(path))
-    assert result.exit_code == 0 and "read 2, imported 2" in result.output
+    assert result.exit_code == 0 and "read 3, imported 3" in result.output
     got = json.loads(run(db, "projects", "--country", "KG", "--format", "json").output)
-    p = [r for r in got if r["origin"] == "aiddata"][0]
+    p = next(r for r in got if r["id"] == "aiddata:51234")
     assert p["donor"] == "china" and p["instrument"] == "loan" and p["amounts"][0]["value"] == 389e6
+    umbrella = next(r for r in got if r["id"] == "aiddata:51236")["amounts"][0]
+    assert umbrella["value"] == 500e6 and umbrella["left_out"] == "not recommended for aggregates by AidData"
+    stats = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
+    china = next(r for r in stats if r["origin"] == "aiddata")
+    assert china["commitment_usd"] == 389e6 + 1.2e6 and china["left_out"] == 1 and china["projects"] == 3
     bad = tmp_path / "bad.csv"
     with bad.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([header, rows[0], rows[1][:4]])

@@ -156,7 +156,7 @@ def test_elements_without_a_code_are_located_warnings(imported, real_data: Path)
 
 def test_flagged_amount_is_listed_but_not_summed(imported):
     """MOFA's 200,000,000,000 'USD' commitment (yen, by the look of it) stays on its project with a note, and
-    `stats` leaves it out of the sums and counts it as implausible, instead of a 200-billion-dollar total."""
+    `stats` leaves it out of the sums and counts it as left out, instead of a 200-billion-dollar total."""
     db, _ = imported
     con = duckdb.connect(str(db), read_only=True)
     # stats counts an imported copy of a curated project once (as the curated one): linked ones are left out
@@ -168,13 +168,18 @@ def test_flagged_amount_is_listed_but_not_summed(imported):
     assert flagged == 1
     stats = json.loads(run(db, "stats", "--by", "origin", "--format", "json").output)
     iati_row = next(r for r in stats if r["origin"] == "iati")
-    assert iati_row["implausible"] == 1
+    assert iati_row["left_out"] == 1
     assert iati_row["commitment_usd"] == pytest.approx(kept, abs=0.01)
-    assert all(r["implausible"] == 0 for r in stats if r["origin"] != "iati")
+    assert all(r["left_out"] == 0 for r in stats if r["origin"] != "iati")
     listed = json.loads(run(db, "projects", "--origin", "iati", "--format", "json").output)
     [mofa] = [p for p in listed if p["id"] == "iati:XM-DAC-701-2-2020003078"]
     [amount] = mofa["amounts"]
     assert amount["value"] == 200_000_000_000 and "left out of sums" in amount["note"]
+    assert amount["left_out"] == "implausible, flagged when imported"
+    csv_out = run(db, "projects", "--origin", "iati", "--donor", "japan", "--format", "csv").output
+    assert "200000000000 USD commitment 2020 (implausible, flagged when imported; not summed)" in csv_out
+    table = run(db, "projects", "--origin", "iati", "--donor", "japan").output     # wrapped inside its cell
+    assert "(implausible," in table and "summed)" in table
 
 
 def test_donor_is_a_state_actor_a_dac_name_or_the_reporting_organisation(imported, real_data: Path):

@@ -364,9 +364,10 @@ def stats(obj: Context, by: str, grouping: str | None, currency: str, fmt: str) 
     records a project's signing does not add the project's money twice.  A
     record that concerns several countries counts once in each group it falls
     in.  `unconverted` counts the amounts left out of the sums (no yearly rate,
-    e.g. yen before 1999, or another currency than --currency); `implausible`
+    e.g. yen before 1999, or another currency than --currency); `left_out`
     those an importer flagged (an IATI transaction above 10 billion US dollars,
-    e.g. yen reported as dollars): they are listed with their project, not
+    e.g. yen reported as dollars; an AidData row not recommended for
+    aggregates, e.g. an umbrella agreement): listed with their record, not
     summed.
 
     \b

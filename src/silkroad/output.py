@@ -14,7 +14,7 @@ FORMATS = ("table", "csv", "json")
 
 
 def fmt_amount(a: dict) -> str:
-    """An amount for reading: 1.378 m EUR disbursement (rounded; ~ when approximate; flagged if implausible)."""
+    """An amount for reading: 1.378 m EUR disbursement (rounded; ~ when approximate; why it is not summed)."""
     value = a["value"]
     for scale, word in ((1e9, "bn"), (1e6, "m")):
         if abs(value) >= scale:
@@ -23,7 +23,7 @@ def fmt_amount(a: dict) -> str:
     else:
         text = f"{value:,.0f}"
     approx = "~" if a.get("approximate") else ""
-    flag = " (implausible, not summed)" if a.get("implausible") else ""
+    flag = f" ({a['left_out']}; not summed)" if a.get("left_out") else ""
     return f"{approx}{text} {a.get('currency') or '(no currency)'} {a.get('kind', '')}".strip() + flag
 
 
@@ -33,7 +33,7 @@ def exact_amount(a: dict) -> str:
     parts = [("~" if a.get("approximate") else "") + value, a.get("currency") or "(no currency)", a.get("kind", "")]
     if a.get("year") is not None:
         parts.append(("FY" if a.get("fiscal_year") else "") + str(a["year"]))
-    return " ".join(p for p in parts if p) + (" (implausible, not summed)" if a.get("implausible") else "")
+    return " ".join(p for p in parts if p) + (f" ({a['left_out']}; not summed)" if a.get("left_out") else "")
 
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:

@@ -75,15 +75,13 @@ class Query:
         if not ids:
             return {}
         am = self.table("amounts")
-        flags = ["implausible"] if "implausible" in am.columns else []
+        flags = ["left_out"] if "left_out" in am.columns else []
         q = (am.filter((am.record_kind == kind) & am.record_id.isin(list(ids)))
              .order_by(["record_id", "seq"])
              .select("record_id", "value", "currency", "kind", "year", "fiscal_year", "approximate",
                      "note", "value_usd", *flags))
         out: dict[str, list[dict]] = defaultdict(list)
         for row in q.to_pyarrow().to_pylist():
-            if not row.get("implausible"):      # shown only where an importer flagged the amount
-                row.pop("implausible", None)
             out[row.pop("record_id")].append({k: v for k, v in row.items() if v is not None})
         return out
 
@@ -307,11 +305,13 @@ class Query:
         currency = currency.upper()
         value = am.value_usd if currency == "USD" else ibis.ifelse(am.currency == currency, am.value, ibis.null())
         summed = am.kind.isin(list(AMOUNT_KINDS))
-        # an amount flagged as implausible when imported (e.g. yen reported as US dollars) is listed, not summed
-        value = ibis.ifelse(am.implausible, ibis.null(), value)
+        # an amount an importer left out (implausible, e.g. yen reported as US dollars; or one AidData does not
+        # recommend adding up) is listed, not summed
+        left = am.left_out.notnull()
+        value = ibis.ifelse(left, ibis.null(), value)
         money = am.group_by([am.record_kind, am.record_id]).aggregate(
-            unconverted=(summed & value.isnull() & ~am.implausible).cast("int64").sum(),
-            implausible=(summed & am.implausible).cast("int64").sum(),
+            unconverted=(summed & value.isnull() & ~left).cast("int64").sum(),
+            left_out=(summed & left).cast("int64").sum(),
             **{f"{k}_{currency.lower()}": value.sum(where=am.kind == k) for k in AMOUNT_KINDS})
         keys = list(by)
         # one row per record and group, so that a record's amount counts once in each group
@@ -324,18 +324,18 @@ class Query:
             events=keyed.record_id.nunique(where=keyed.record_kind == "event"),
             projects=keyed.record_id.nunique(where=keyed.record_kind == "project"),
             **{f"{k}_{currency.lower()}": keyed[f"{k}_{currency.lower()}"].sum() for k in AMOUNT_KINDS},
-            unconverted=keyed.unconverted.sum(), implausible=keyed.implausible.sum())
+            unconverted=keyed.unconverted.sum(), left_out=keyed.left_out.sum())
         # distinct sources behind each group
         with_src = facts.join(src, (facts.record_kind == src.record_kind) & (facts.record_id == src.record_id))
         sources = with_src.group_by(keys).aggregate(sources=with_src.source_id.nunique())
         out = grouped.left_join(sources, [grouped[k].identical_to(sources[k]) for k in keys]).select(
             *[grouped[k] for k in keys], "records", "events", "projects", "sources",
-            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS], "unconverted", "implausible")
+            *[f"{k}_{currency.lower()}" for k in AMOUNT_KINDS], "unconverted", "left_out")
         rows = out.order_by(keys).to_pyarrow().to_pylist()
         for r in rows:
             r["sources"] = r["sources"] or 0
             r["unconverted"] = r["unconverted"] or 0     # amounts left out: no rate, or another currency
-            r["implausible"] = r["implausible"] or 0     # amounts left out: flagged when imported
+            r["left_out"] = r["left_out"] or 0           # amounts left out: flagged by their importer
             for k in AMOUNT_KINDS:
                 col = f"{k}_{currency.lower()}"
                 if r[col] is not None:
@@ -354,9 +354,8 @@ class Query:
         repeats = links.filter((links.from_kind == "event") & (links.to_kind == "project")
                                & links.to_id.isin(funded)).from_id
         am = am.filter(~((am.record_kind == "event") & am.record_id.isin(repeats)))
-        if "implausible" not in am.columns:         # a database built before the flag: nothing flagged
-            am = am.mutate(implausible=ibis.literal(False))
-        am = am.mutate(implausible=am.implausible.fill_null(False))
+        if "left_out" not in am.columns:            # a database built before the flag: nothing flagged
+            am = am.mutate(left_out=ibis.null(str))
         if "project_links" in self.tables:
             am = self._moved_to_linked(am)
         return am

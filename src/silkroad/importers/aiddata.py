@@ -18,7 +18,8 @@ import io
 import duckdb
 
 from . import codes
-from .common import DataError, FileInfo, Progress, Summary, Writer, add_source, register, truncate
+from .common import (NOT_AGGREGATED, DataError, FileInfo, Progress, Summary, Writer, add_source, register,
+                     truncate)
 from .iati import COLUMNS as IATI_COLUMNS
 
 AGGREGATE = ("ccode", "year", "oof_amt", "oof_adj", "oda_amt", "oda_adj", "vof_amt", "vof_adj")
@@ -207,8 +208,10 @@ def _projects(info, summary, rows, header, w: Writer, donor: str) -> None:
         if raw and value is None:
             summary.warn(line, amount_col, f"{raw!r} is not a number (amount left out)")
         if value:
-            w.add("amounts", ("project", pid, 0, value, "USD", "commitment", year, False, False,
-                              f"AidData {amount_col}; flow class {get(row, 'Flow Class') or '?'}", value, 1.0,
+            note = f"AidData {amount_col}; flow class {get(row, 'Flow Class') or '?'}"
+            if (get(row, "Recommended For Aggregates") or "").lower() == "no":
+                note += f"; {NOT_AGGREGATED}"        # the all_amounts view reads this: listed, not summed
+            w.add("amounts", ("project", pid, 0, value, "USD", "commitment", year, False, False, note, value, 1.0,
                               "constant 2021 US dollars" if "Constant" in amount_col else None))
         w.add("evidence", ("project", pid, 0, info.source_id, f"{info.name} line {line}, AidData Record ID {rec}",
                            truncate(title, 200), None))

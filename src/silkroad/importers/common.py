@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS crs_rows (
 
 # one IATI transaction above this many US dollars is flagged when imported, and left out of sums
 IMPLAUSIBLE_USD = 10e9
+# in the note of an AidData amount the dataset marks "Recommended For Aggregates: No" (e.g. an umbrella
+# agreement whose parts are rows of their own): listed, left out of sums
+NOT_AGGREGATED = "not recommended for aggregates by AidData"
 
 # A CRS bulk file has millions of rows: each is stored ONCE, as a row of ``crs_rows`` (written by a single
 # INSERT ... SELECT from DuckDB's CSV reader), and shown as a project, its amounts, its evidence and its
@@ -80,7 +83,7 @@ SELECT c.id, c.title AS title_en, c.donor, c.agency, c.recipient, c.sector, c.pu
        'imported from the OECD CRS as reported by the donor' AS confidence_note, 'crs' AS origin, c.import_id
 FROM crs_rows c;
 CREATE OR REPLACE VIEW all_amounts AS
-SELECT * FROM amounts
+SELECT *, CASE WHEN contains(note, '@NOT_AGGREGATED@') THEN '@NOT_AGGREGATED@' END AS left_out FROM amounts
 UNION ALL BY NAME
 SELECT 'project' AS record_kind, record_id, seq, value, 'USD' AS currency, kind, year, false AS fiscal_year,
        false AS approximate, 'OECD CRS ' || field || ' (USD million x 1,000,000, current prices)' AS note,
@@ -96,7 +99,8 @@ SELECT 'project' AS record_kind, project_id AS record_id, seq, value, currency, 
        'IATI transaction ' || (seq + 1) || ' (type ' || type_code || ')'
            || CASE WHEN abs(value_usd) > @IMPLAUSIBLE_USD@
                    THEN '; implausible (flagged when imported), left out of sums' ELSE '' END AS note,
-       value_usd, usd_rate, usd_rate_note, coalesce(abs(value_usd) > @IMPLAUSIBLE_USD@, false) AS implausible
+       value_usd, usd_rate, usd_rate_note,
+       CASE WHEN abs(value_usd) > @IMPLAUSIBLE_USD@ THEN 'implausible, flagged when imported' END AS left_out
 FROM transactions WHERE type IN ('commitment', 'disbursement');
 CREATE OR REPLACE VIEW all_evidence AS
 SELECT * FROM evidence
@@ -112,7 +116,7 @@ SELECT id AS project_id, 'crs' AS scheme, crs_id AS value FROM crs_rows WHERE cr
 UNION ALL BY NAME
 SELECT id AS project_id, 'crs_project_number' AS scheme, project_number AS value FROM crs_rows
 WHERE project_number IS NOT NULL;
-""".replace("@IMPLAUSIBLE_USD@", f"{IMPLAUSIBLE_USD:.0f}")
+""".replace("@IMPLAUSIBLE_USD@", f"{IMPLAUSIBLE_USD:.0f}").replace("@NOT_AGGREGATED@", NOT_AGGREGATED)
 # tables of the store that get an import_id column
 RECORD_TABLES = {"projects": "project", "events": "event", "aid_totals": "aid_total"}
 SIDE_TABLES = ("import_warnings", "import_collisions", "transactions", "project_recipients", "project_sectors",
