@@ -23,8 +23,11 @@ def fmt_amount(a: dict) -> str:
     else:
         text = f"{value:,.0f}"
     approx = "~" if a.get("approximate") else ""
-    flag = f" ({a['left_out']}; not summed)" if a.get("left_out") else ""
-    return f"{approx}{text} {a.get('currency') or '(no currency)'} {a.get('kind', '')}".strip() + flag
+    return f"{approx}{text} {a.get('currency') or '(no currency)'} {a.get('kind', '')}".strip() + _left_out(a)
+
+
+def _left_out(a: dict) -> str:
+    return f" ({a['left_out']}; not summed)" if a.get("left_out") else ""
 
 
 def exact_amount(a: dict) -> str:
@@ -33,7 +36,7 @@ def exact_amount(a: dict) -> str:
     parts = [("~" if a.get("approximate") else "") + value, a.get("currency") or "(no currency)", a.get("kind", "")]
     if a.get("year") is not None:
         parts.append(("FY" if a.get("fiscal_year") else "") + str(a["year"]))
-    return " ".join(p for p in parts if p) + (f" ({a['left_out']}; not summed)" if a.get("left_out") else "")
+    return " ".join(p for p in parts if p) + _left_out(a)
 
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:

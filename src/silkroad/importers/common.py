@@ -485,8 +485,8 @@ def _run(db_path: Path, dataset: str, unique: list[FileInfo], dry_run: bool,
             from .linking import link_projects
 
             links = link_projects(con, [s.info.import_id for s in summaries])
-            if summaries:
-                summaries[-1].details["links"] = links      # to curated or earlier imported projects
+            if summaries and links:             # to curated projects or earlier imported copies
+                summaries[-1].details["links"] = links
             if dry_run:
                 con.execute("ROLLBACK")
             else:
@@ -704,6 +704,12 @@ def csv_failure(exc: Exception, path: Path, columns: Sequence[str] | None = None
     return DataError(f"cannot read the file: {first}", path, line)
 
 
+def _line_breaks(data) -> tuple[bytes, bytes, str]:
+    """LF and CR as the bytes of a mapped text file (UTF-16 when it starts with a BOM, else UTF-8), and its codec."""
+    codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2], "utf-8")
+    return "\n".encode(codec), "\r".encode(codec), codec
+
+
 def _bare_line_feed(path: Path, delim: str) -> tuple[int, int] | None:
     """The line of the first line feed not preceded by a carriage return, and the number of the column it is
     in (0 = the first), in a UTF-8 or UTF-16 (with BOM) file."""
@@ -713,8 +719,8 @@ def _bare_line_feed(path: Path, delim: str) -> tuple[int, int] | None:
         if path.stat().st_size == 0:
             return None
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2], "utf-8")
-            nl, cr, sep = "\n".encode(codec), "\r".encode(codec), delim.encode(codec)
+            nl, cr, codec = _line_breaks(data)
+            sep = delim.encode(codec)
             pos = data.find(nl)
             while pos != -1:
                 if pos % len(nl) == 0 and data[pos - len(cr):pos] != cr:
@@ -790,19 +796,16 @@ def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def empty_lines(path: Path, encoding: str = "utf-8") -> list[int]:
+def empty_lines(path: Path) -> list[int]:
     """The numbers of the empty lines of a text file (which DuckDB's reader skips), found by a search of
     the raw bytes (called only when the file has more lines than rows)."""
     import mmap
 
-    nl = "\n".encode("utf-16-le") if encoding == "utf-16" else b"\n"
     with path.open("rb") as f:
         if path.stat().st_size == 0:
             return []
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            if encoding == "utf-16" and data[:2] == b"\xfe\xff":         # big-endian UTF-16
-                nl = "\n".encode("utf-16-be")
-            cr = nl.replace(b"\n", b"\r")
+            nl, cr, _ = _line_breaks(data)
             step = len(nl)
             found = set()
             for pattern in (nl + nl, nl + cr + nl):                 # LF LF, or LF CR LF (CRLF files)
@@ -839,7 +842,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, table: str, reader_sql: str, colum
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     gaps = []
     if info.line_count(encoding) != rows + first_row_line - 1:      # more lines than rows: find the empty ones
-        gaps = [n for n in empty_lines(info.path, encoding) if n >= first_row_line]
+        gaps = [n for n in empty_lines(info.path) if n >= first_row_line]
     if not gaps:
         return f"(SELECT i + {first_row_line} AS line, * EXCLUDE (i) FROM ({numbered}))"
     # the j-th empty line (1-based) at file line E moves every row from index E - first_row_line - (j - 1) on

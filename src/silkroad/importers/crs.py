@@ -138,30 +138,28 @@ def import_crs(con: duckdb.DuckDBPyConnection, info: FileInfo, summary: Summary,
         summary.collisions = collisions
         summary.warn(None, "CrsID", f"{collisions} row(s) repeat an earlier row exactly; kept under their own "
                                     f"ids (see import_collisions)")
-    # ... and so is a row that another imported CRS file already holds (overlapping releases or extracts:
-    # both are kept, so the warning says their money would be counted twice)
+    # ... and so is a row that another imported CRS file already holds (overlapping releases or extracts): both
+    # are kept, and the new one is linked to the earlier copy so that its money counts once in stats
+    # (`silkroad import unlink` undoes a link, and an undone one is not made again)
     if con.execute(f"SELECT count(*) FROM crs_rows WHERE import_id <> {iid} LIMIT 1").fetchone()[0]:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE crs_overlap AS
+            SELECT m.id, m.line, m.crs_id, o.import_id, o.line AS first_line, o.id AS first_id
+            FROM (SELECT id, line, crs_id, {same} AS h FROM {mine}) m
+            JOIN (SELECT import_id, min(line) AS line, arg_min(id, line) AS id, {same} AS h FROM crs_rows
+                  WHERE import_id <> {iid} GROUP BY import_id, h) o ON o.h = m.h""")
         overlap = con.execute(f"""
             INSERT INTO import_collisions
-            SELECT {iid}, 'crs', coalesce(m.crs_id, 'line ' || m.line), o.line, m.line, m.id,
-                   'row already imported from ' || i.file_name || ' (line ' || o.line || ')'
-            FROM (SELECT id, line, crs_id, {same} AS h FROM {mine}) m
-            JOIN (SELECT import_id, min(line) AS line, {same} AS h FROM crs_rows WHERE import_id <> {iid}
-                  GROUP BY import_id, h) o ON o.h = m.h
-            JOIN imports i ON i.import_id = o.import_id""").fetchone()[0]
+            SELECT {iid}, 'crs', coalesce(v.crs_id, 'line ' || v.line), v.first_line, v.line, v.id,
+                   'row already imported from ' || i.file_name || ' (line ' || v.first_line || ')'
+            FROM crs_overlap v JOIN imports i USING (import_id)""").fetchone()[0]
+        con.execute(f"""
+            INSERT INTO project_links
+            SELECT id, first_id, 'same CRS row in another file', 100.0, {iid} FROM crs_overlap
+            WHERE (id, first_id) NOT IN (SELECT (project_id, linked_to) FROM project_unlinks)""")
+        con.execute("DROP TABLE crs_overlap")
         if overlap:
             summary.collisions += overlap
-            # each repeated row is linked to its earlier copy (the same row of the other file), so that its money
-            # counts once in stats; `silkroad import unlink` undoes a link, and an undone one is not made again
-            con.execute(f"""
-                INSERT INTO project_links
-                SELECT m.id, 'crs:' || substr(o.import_id, 5) || ':' || o.line, 'same CRS row in another file',
-                       100.0, {iid}
-                FROM (SELECT id, {same} AS h FROM {mine}) m
-                JOIN (SELECT import_id, min(line) AS line, {same} AS h FROM crs_rows WHERE import_id <> {iid}
-                      GROUP BY import_id, h) o ON o.h = m.h
-                WHERE (m.id, 'crs:' || substr(o.import_id, 5) || ':' || o.line) NOT IN
-                      (SELECT (project_id, linked_to) FROM project_unlinks)""")
             summary.warn(None, "CrsID", f"{overlap} row(s) were already imported from another file (identical "
                                         f"rows): both copies are kept and the new one is linked to the earlier, so "
                                         f"its money counts once (see import_collisions; `silkroad import remove` "

@@ -21,6 +21,7 @@ import queue
 import re
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -393,7 +394,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
 
     # transactions
     first_year = None
-    tx_types: dict[str, dict[str, int]] = {"finance-type": {}, "aid-type": {}}     # code -> transactions
+    tx_types = {"finance-type": Counter(), "aid-type": Counter()}     # code -> transactions that give it
     if transactions:
         tx_rows = rows["transactions"]
         ttypes, currencies, letters, kinds = ctx.ttypes, ctx.currencies, codes.TRANSACTION_LETTERS, codes.TRANSACTION_KIND
@@ -418,7 +419,7 @@ def _activity(ctx: _Context, act, line: int) -> None:
                 elif tag == "finance-type" or tag == "aid-type":    # IATI 2.x: instead of the activity's default
                     code = c.get("code")
                     if code:
-                        tx_types[tag][code] = tx_types[tag].get(code, 0) + 1
+                        tx_types[tag][code] += 1
             if value_el is not None:
                 raw_value = value_el.text
                 currency = value_el.get("currency") or default_currency
@@ -475,8 +476,8 @@ def _activity(ctx: _Context, act, line: int) -> None:
     year = int(start[:4]) if start else first_year
     title_en = title.get("en") or next(iter(title.values()), None) or ident
     # no default finance or aid type: the one most of the transactions give
-    finance_type = finance_type or max(tx_types["finance-type"], key=tx_types["finance-type"].get, default=None)
-    aid_type = aid_type or max(tx_types["aid-type"], key=tx_types["aid-type"].get, default=None)
+    finance_type = finance_type or _commonest(tx_types["finance-type"])
+    aid_type = aid_type or _commonest(tx_types["aid-type"])
     ikey = (finance_type, aid_type)
     instrument = ctx.instruments.get(ikey)
     if instrument is None:
@@ -493,19 +494,21 @@ def _activity(ctx: _Context, act, line: int) -> None:
     s.rows_imported += 1
 
 
+def _commonest(counts: Counter) -> str | None:
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _transaction_sectors(transactions) -> list[tuple]:
     """The distinct (vocabulary, code) of the transactions' sectors, the most frequent first (so it becomes
     the purpose code), as (vocabulary, code, no percentage, first element)."""
-    found: dict[tuple, list] = {}
+    counts: Counter = Counter()
+    first: dict[tuple, object] = {}
     for t in transactions:
         for el in t.iterchildren("sector"):
             key = (el.get("vocabulary") or "1", el.get("code"))
-            if key in found:
-                found[key][1] += 1
-            else:
-                found[key] = [el, 1]
-    ranked = sorted(found.items(), key=lambda item: -item[1][1])      # stable: ties keep file order
-    return [(vocab, code, None, el) for (vocab, code), (el, _) in ranked]
+            counts[key] += 1
+            first.setdefault(key, el)
+    return [(vocab, code, None, first[(vocab, code)]) for (vocab, code), _ in counts.most_common()]
 
 
 @register("iati")

@@ -38,12 +38,11 @@ def link_projects(con: duckdb.DuckDBPyConnection, import_ids: Sequence[str]) -> 
     unlinked = set(con.execute("SELECT project_id, linked_to FROM project_unlinks").fetchall())
     marks = ", ".join("?" * len(import_ids))
     links: list[tuple] = []
-    # an IATI activity that another file already brought (kept as iati:X~N, see import_collisions) is a copy of
-    # iati:X: linked to it, so that its money counts once
+    # an IATI activity that another file already brought (kept as iati:X~N; its collision has no first line in
+    # this file) is a copy of iati:X: linked to it, so that its money counts once
     for pid, target, import_id in con.execute(
             f"SELECT kept_as, 'iati:' || identifier, import_id FROM import_collisions WHERE import_id IN ({marks}) "
-            f"AND dataset = 'iati' AND note = 'identifier already imported from another file'",
-            list(import_ids)).fetchall():
+            f"AND dataset = 'iati' AND first_line IS NULL", list(import_ids)).fetchall():
         if (pid, target) not in unlinked:
             links.append((pid, target, "same IATI identifier in another file", 100.0, import_id))
     # external ids first: matched in SQL (an import may bring millions of ids; only the matches come back)
